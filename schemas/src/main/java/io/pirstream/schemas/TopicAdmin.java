@@ -1,0 +1,160 @@
+package io.pirstream.schemas;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates missing topics with their contract configuration and reports existing topics that differ from
+ * it. Idempotent: running it again against the same cluster creates nothing and reports the same.
+ */
+public final class TopicAdmin {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+
+    private final Admin admin;
+    private final short replicationFactor;
+    private final Duration timeout;
+
+    /**
+     * @param admin a connected admin client (not closed by this class)
+     * @param replicationFactor replication factor for new topics; {@code min.insync.replicas} becomes
+     *     {@code replicationFactor - 1} (at least 1), so one broker may be down without stopping writes
+     * @param timeout bound on each admin call
+     */
+    public TopicAdmin(Admin admin, short replicationFactor, Duration timeout) {
+        this.admin = admin;
+        if (replicationFactor < 1) {
+            throw new IllegalArgumentException("replicationFactor must be >= 1, got " + replicationFactor);
+        }
+        this.replicationFactor = replicationFactor;
+        this.timeout = timeout;
+    }
+
+    /** What {@link #ensure} found and did. */
+    public record Report(List<String> created, List<String> unchanged, List<String> mismatches) {
+        public boolean consistent() {
+            return mismatches.isEmpty();
+        }
+    }
+
+    /** Every config the given topic is created with, including the replication-derived ones. */
+    public Map<String, String> configsFor(Topic<?, ?> topic) {
+        Map<String, String> configs = new LinkedHashMap<>(topic.configs());
+        configs.put("min.insync.replicas", String.valueOf(Math.max(1, replicationFactor - 1)));
+        return configs;
+    }
+
+    /**
+     * Creates every missing topic and compares existing ones (partition count and each contract config) with
+     * the contract. Mismatches are logged as warnings and returned, never silently ignored; the caller decides
+     * whether they are fatal.
+     *
+     * @throws KafkaException if the cluster cannot be reached within the timeout
+     */
+    public Report ensure(Collection<? extends Topic<?, ?>> topics) {
+        Map<String, Topic<?, ?>> byName = new LinkedHashMap<>();
+        topics.forEach(topic -> byName.put(topic.name(), topic));
+        Set<String> existing = await(admin.listTopics().names(), "list topics");
+
+        List<String> created = new ArrayList<>();
+        List<String> toCompare = new ArrayList<>();
+        for (Topic<?, ?> topic : byName.values()) {
+            if (existing.contains(topic.name())) {
+                toCompare.add(topic.name());
+                continue;
+            }
+            NewTopic newTopic = new NewTopic(topic.name(), topic.partitions(), replicationFactor)
+                    .configs(configsFor(topic));
+            try {
+                await(admin.createTopics(List.of(newTopic)).all(), "create topic " + topic.name());
+                created.add(topic.name());
+                LOG.info("Created topic {} ({} partitions, {})", topic.name(), topic.partitions(), configsFor(topic));
+            } catch (KafkaException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+                toCompare.add(topic.name()); // another instance created it first
+            }
+        }
+
+        List<String> mismatches = new ArrayList<>();
+        List<String> unchanged = new ArrayList<>();
+        if (!toCompare.isEmpty()) {
+            Map<String, TopicDescription> descriptions =
+                    await(admin.describeTopics(toCompare).allTopicNames(), "describe topics");
+            Map<ConfigResource, Config> configs = await(admin.describeConfigs(toCompare.stream()
+                    .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList()).all(),
+                    "describe topic configs");
+            for (String name : toCompare) {
+                List<String> differences = differences(byName.get(name), descriptions.get(name),
+                        configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name)));
+                if (differences.isEmpty()) {
+                    unchanged.add(name);
+                } else {
+                    String message = "Topic " + name + " differs from its contract: " + String.join("; ", differences);
+                    LOG.warn(message);
+                    mismatches.add(message);
+                }
+            }
+        }
+        return new Report(List.copyOf(created), List.copyOf(unchanged), List.copyOf(mismatches));
+    }
+
+    private List<String> differences(Topic<?, ?> topic, TopicDescription description, Config actual) {
+        List<String> differences = new ArrayList<>();
+        int partitions = description.partitions().size();
+        if (partitions != topic.partitions()) {
+            differences.add("partitions " + partitions + " (contract: " + topic.partitions() + ")");
+        }
+        Map<String, String> actualValues = new HashMap<>();
+        if (actual != null) {
+            actual.entries().forEach((ConfigEntry entry) -> actualValues.put(entry.name(), entry.value()));
+        }
+        // min.insync.replicas depends on the deployment's replication, so only the contract's own configs are compared
+        topic.configs().forEach((key, expected) -> {
+            String value = actualValues.get(key);
+            if (!expected.equals(value)) {
+                differences.add(key + "=" + value + " (contract: " + expected + ")");
+            }
+        });
+        return differences;
+    }
+
+    private <T> T await(org.apache.kafka.common.KafkaFuture<T> future, String what) {
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while trying to " + what, e);
+        } catch (ExecutionException e) {
+            throw new KafkaException("Cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new KafkaException("Cannot " + what + ": no answer from Kafka within " + timeout, e);
+        }
+    }
+
+    /** Names of the given topics, for log lines. */
+    static String names(Collection<? extends Topic<?, ?>> topics) {
+        return topics.stream().map(Topic::name).collect(Collectors.joining(", "));
+    }
+}

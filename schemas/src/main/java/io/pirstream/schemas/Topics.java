@@ -1,0 +1,89 @@
+package io.pirstream.schemas;
+
+import io.pirstream.schemas.avro.Alert;
+import io.pirstream.schemas.avro.Chip;
+import io.pirstream.schemas.avro.DeadLetter;
+import io.pirstream.schemas.avro.Embedding;
+import io.pirstream.schemas.avro.Feedback;
+import io.pirstream.schemas.avro.ModelRelease;
+import io.pirstream.schemas.avro.StandingQuery;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Every PIRStream topic, in one place: default names, key and value serdes, and the configuration each is
+ * created with. Services may rename topics in their configuration ({@link Topic#withName}) but never
+ * restate a name as a literal.
+ */
+public final class Topics {
+
+    /** Largest record a topic accepts: a 1024 px PNG chip with metadata fits with room to spare. */
+    public static final int MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+    /** Default partition count of the high-volume topics (chips, embeddings). */
+    public static final int DEFAULT_PARTITIONS = 6;
+    /** Retention of alerts and dead letters. */
+    public static final Duration EVENT_RETENTION = Duration.ofDays(30);
+    /** Prefix of the per-model embedding topics: {@code pir.embeddings.<model version>}. */
+    public static final String EMBEDDINGS_PREFIX = "pir.embeddings.";
+
+    private static final Pattern MODEL_VERSION = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+    private static final String MAX_BYTES = String.valueOf(MAX_MESSAGE_BYTES);
+    private static final String FOREVER = "-1";
+
+    /** Chips to embed; kept forever so that a new model version can re-embed everything by replay. */
+    public static final Topic<String, Chip> CHIPS = new Topic<>("pir.chips", Serdes.String(),
+            AvroSerde.of(Chip.class), DEFAULT_PARTITIONS,
+            Map.of("cleanup.policy", "delete", "retention.ms", FOREVER, "max.message.bytes", MAX_BYTES));
+
+    /** Standing text queries; a tombstone deletes one. */
+    public static final Topic<String, StandingQuery> QUERIES = new Topic<>("pir.queries", Serdes.String(),
+            AvroSerde.of(StandingQuery.class), 3, Map.of("cleanup.policy", "compact"));
+
+    /** Alerts raised when new imagery matches a standing query. */
+    public static final Topic<String, Alert> ALERTS = new Topic<>("pir.alerts", Serdes.String(),
+            AvroSerde.of(Alert.class), 3,
+            Map.of("cleanup.policy", "delete", "retention.ms", millis(EVENT_RETENTION)));
+
+    /** User feedback on results: training data for the next model version, so kept forever. */
+    public static final Topic<String, Feedback> FEEDBACK = new Topic<>("pir.feedback", Serdes.String(),
+            AvroSerde.of(Feedback.class), 3, Map.of("cleanup.policy", "delete", "retention.ms", FOREVER));
+
+    /** Model releases, latest per model name. */
+    public static final Topic<String, ModelRelease> MODELS = new Topic<>("pir.models", Serdes.String(),
+            AvroSerde.of(ModelRelease.class), 1, Map.of("cleanup.policy", "compact"));
+
+    /** Records that a reader could not process, with the cause. Keys are the original key bytes. */
+    public static final Topic<byte[], DeadLetter> DLQ = new Topic<>("pir.dlq", Serdes.ByteArray(),
+            AvroSerde.of(DeadLetter.class), 1,
+            Map.of("cleanup.policy", "delete", "retention.ms", millis(EVENT_RETENTION),
+                    "max.message.bytes", MAX_BYTES));
+
+    private Topics() {
+    }
+
+    /**
+     * The compacted embedding topic of one model version. One topic never mixes model versions.
+     *
+     * @throws IllegalArgumentException if the version contains characters Kafka does not allow in a name
+     */
+    public static Topic<String, Embedding> embeddings(String modelVersion) {
+        if (modelVersion == null || !MODEL_VERSION.matcher(modelVersion).matches()) {
+            throw new IllegalArgumentException("model version must be 1-200 characters of [A-Za-z0-9._-], got '"
+                    + modelVersion + "'");
+        }
+        return new Topic<>(EMBEDDINGS_PREFIX + modelVersion, Serdes.String(), AvroSerde.of(Embedding.class),
+                DEFAULT_PARTITIONS, Map.of("cleanup.policy", "compact", "max.message.bytes", MAX_BYTES));
+    }
+
+    /** The topics every deployment has, whatever model versions exist. */
+    public static List<Topic<?, ?>> core() {
+        return List.of(CHIPS, QUERIES, ALERTS, FEEDBACK, MODELS, DLQ);
+    }
+
+    private static String millis(Duration duration) {
+        return String.valueOf(duration.toMillis());
+    }
+}
