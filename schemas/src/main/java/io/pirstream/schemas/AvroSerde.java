@@ -42,7 +42,10 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
     AvroSerde(Class<T> type, List<Schema> writerSchemas) {
         AvroContracts.ensureTrusted();
         this.type = Objects.requireNonNull(type, "type must not be null");
-        SpecificData model = SpecificData.getForClass(type);
+        // Resolve record classes through the type's own class loader: the generated MODEL$ falls back to the
+        // thread's context loader, which in containers (Quarkus, test runners) may hold a second copy of the class.
+        SpecificData model = new SpecificData(type.getClassLoader());
+        SpecificData.getForClass(type).getConversions().forEach(model::addLogicalTypeConversion);
         Schema current = model.getSchema(type);
         SchemaStore.Cache known = new SchemaStore.Cache();
         writerSchemas.forEach(known::addSchema);

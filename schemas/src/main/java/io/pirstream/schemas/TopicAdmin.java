@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -20,6 +19,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,8 +100,7 @@ public final class TopicAdmin {
         List<String> mismatches = new ArrayList<>();
         List<String> unchanged = new ArrayList<>();
         if (!toCompare.isEmpty()) {
-            Map<String, TopicDescription> descriptions =
-                    await(admin.describeTopics(toCompare).allTopicNames(), "describe topics");
+            Map<String, TopicDescription> descriptions = describeWhenVisible(toCompare);
             Map<ConfigResource, Config> configs = await(admin.describeConfigs(toCompare.stream()
                     .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList()).all(),
                     "describe topic configs");
@@ -118,6 +117,26 @@ public final class TopicAdmin {
             }
         }
         return new Report(List.copyOf(created), List.copyOf(unchanged), List.copyOf(mismatches));
+    }
+
+    /** Describes topics, waiting (within the timeout) for ones just created to appear in the broker's metadata. */
+    private Map<String, TopicDescription> describeWhenVisible(List<String> names) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return await(admin.describeTopics(names).allTopicNames(), "describe topics");
+            } catch (KafkaException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new KafkaException("Interrupted while waiting for topics " + names, interrupted);
+                }
+            }
+        }
     }
 
     private List<String> differences(Topic<?, ?> topic, TopicDescription description, Config actual) {
@@ -151,10 +170,5 @@ public final class TopicAdmin {
         } catch (TimeoutException e) {
             throw new KafkaException("Cannot " + what + ": no answer from Kafka within " + timeout, e);
         }
-    }
-
-    /** Names of the given topics, for log lines. */
-    static String names(Collection<? extends Topic<?, ?>> topics) {
-        return topics.stream().map(Topic::name).collect(Collectors.joining(", "));
     }
 }

@@ -1,0 +1,186 @@
+package io.pirstream.ingest.kafka;
+
+import io.pirstream.schemas.Topic;
+import io.pirstream.schemas.TopicAdmin;
+import io.pirstream.schemas.Topics;
+import io.pirstream.schemas.avro.Chip;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.jboss.logging.Logger;
+
+/**
+ * Writes the chips of one frame or scene to Kafka in a single transaction: read-committed readers see all of
+ * them or none. Transactional producers are pooled (one transaction at a time each); a producer whose
+ * transaction failed is closed and replaced, since its state is unknown.
+ */
+@ApplicationScoped
+public class ChipPublisher {
+
+    private static final Logger LOG = Logger.getLogger(ChipPublisher.class);
+
+    private final KafkaConfig config;
+    private final Topic<String, Chip> topic;
+    private final String instanceId = UUID.randomUUID().toString();
+    private final BlockingQueue<Slot> pool;
+    private final Admin admin;
+
+    /** A pool entry; {@code producer} is created lazily so the service starts while Kafka is down. */
+    private final class Slot {
+        private final String transactionalId;
+        private KafkaProducer<String, Chip> producer;
+
+        Slot(int index) {
+            this.transactionalId = "pirstream-ingest-" + instanceId + "-" + index;
+        }
+
+        KafkaProducer<String, Chip> producer() {
+            if (producer == null) {
+                KafkaProducer<String, Chip> created = new KafkaProducer<>(producerConfig(transactionalId),
+                        topic.keySerde().serializer(), topic.valueSerde().serializer());
+                try {
+                    created.initTransactions();
+                } catch (KafkaException e) {
+                    created.close(Duration.ZERO);
+                    throw e;
+                }
+                producer = created;
+            }
+            return producer;
+        }
+
+        void discard() {
+            if (producer != null) {
+                producer.close(Duration.ZERO);
+                producer = null;
+            }
+        }
+    }
+
+    public ChipPublisher(KafkaConfig config) {
+        this.config = config;
+        this.topic = Topics.CHIPS.withName(this.config.chipsTopic());
+        this.pool = new ArrayBlockingQueue<>(this.config.producers());
+        for (int i = 0; i < this.config.producers(); i++) {
+            pool.add(new Slot(i));
+        }
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, this.config.bootstrapServers(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) this.config.maxBlock().toMillis(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) this.config.maxBlock().toMillis()));
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!config.ensureTopics()) {
+            return;
+        }
+        try {
+            TopicAdmin.Report report = new TopicAdmin(admin, config.replicationFactor(), config.maxBlock())
+                    .ensure(List.of(topic));
+            report.mismatches().forEach(LOG::warn);
+        } catch (KafkaException e) {
+            LOG.warnf("Could not check topic %s at start-up (%s); readiness stays down until Kafka answers",
+                    topic.name(), e.getMessage());
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        pool.forEach(Slot::discard);
+        admin.close(Duration.ofSeconds(2));
+    }
+
+    /** The admin client shared with the health check. */
+    public Admin admin() {
+        return admin;
+    }
+
+    public String topicName() {
+        return topic.name();
+    }
+
+    /**
+     * Writes all chips in one transaction, keyed by chip id.
+     *
+     * @throws KafkaUnavailableException if Kafka does not take the write within the configured bound; then no
+     *     chip of the batch is committed
+     */
+    public void publishAll(List<Chip> chips) {
+        Slot slot = takeSlot();
+        try {
+            KafkaProducer<String, Chip> producer = slot.producer();
+            producer.beginTransaction();
+            List<Future<?>> sends = new ArrayList<>(chips.size());
+            for (Chip chip : chips) {
+                sends.add(producer.send(new ProducerRecord<>(topic.name(), chip.getChipId(), chip)));
+            }
+            producer.commitTransaction(); // flushes; throws if any send failed
+            for (Future<?> send : sends) {
+                send.get(); // already complete; surfaces a per-record failure should commit not have
+            }
+        } catch (Exception e) {
+            slot.discard(); // aborts on close; a fresh producer fences anything left over
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new KafkaUnavailableException("Kafka did not accept " + chips.size() + " chip(s) for " + topic.name()
+                    + " within " + config.maxBlock() + " (" + rootMessage(e) + "); nothing was written", e);
+        } finally {
+            pool.add(slot);
+        }
+    }
+
+    private Slot takeSlot() {
+        try {
+            Slot slot = pool.poll(config.maxBlock().toMillis(), TimeUnit.MILLISECONDS);
+            if (slot == null) {
+                throw new KafkaUnavailableException("All " + config.producers() + " Kafka writers are busy for longer"
+                        + " than " + config.maxBlock() + "; retry shortly", null);
+            }
+            return slot;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailableException("Interrupted while waiting for a Kafka writer", e);
+        }
+    }
+
+    private Map<String, Object> producerConfig(String transactionalId) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) config.maxBlock().toMillis());
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 300_000);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 1024 * 1024);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"); // chips are already compressed images
+        return props;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+}

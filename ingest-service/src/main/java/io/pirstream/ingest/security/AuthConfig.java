@@ -1,0 +1,24 @@
+package io.pirstream.ingest.security;
+
+import io.smallrye.config.ConfigMapping;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * API clients allowed to call the service, e.g.
+ * {@code pirstream.auth.clients.drone-gateway.key=...} and {@code pirstream.auth.clients.drone-gateway.roles=ingest}.
+ */
+@ConfigMapping(prefix = "pirstream.auth")
+public interface AuthConfig {
+
+    /** Clients by name. At least one is required: the service does not run without authentication. */
+    Map<String, Client> clients();
+
+    interface Client {
+        /** The secret the client sends as a bearer token or {@code X-API-Key}. At least 16 characters. */
+        String key();
+
+        /** Roles granted, e.g. {@code ingest}, {@code analyst}. */
+        Set<String> roles();
+    }
+}

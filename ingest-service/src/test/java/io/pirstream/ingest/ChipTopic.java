@@ -1,0 +1,61 @@
+package io.pirstream.ingest;
+
+import io.pirstream.schemas.Topics;
+import io.pirstream.schemas.avro.Chip;
+import io.pirstream.testkit.quarkus.EmbeddedKafkaResource;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+/** Reads the chips topic of the embedded broker the way a downstream reader does (read_committed). */
+final class ChipTopic {
+
+    private ChipTopic() {
+    }
+
+    /** Sum of the end offsets of every partition: unchanged means nothing at all was written. */
+    static long endOffsetSum() throws Exception {
+        try (Admin admin = EmbeddedKafkaResource.broker().admin()) {
+            var partitions = admin.describeTopics(List.of(Topics.CHIPS.name())).allTopicNames().get()
+                    .get(Topics.CHIPS.name()).partitions();
+            Map<TopicPartition, OffsetSpec> request = partitions.stream().collect(Collectors.toMap(
+                    p -> new TopicPartition(Topics.CHIPS.name(), p.partition()), p -> OffsetSpec.latest()));
+            return admin.listOffsets(request).all().get().values().stream().mapToLong(info -> info.offset()).sum();
+        }
+    }
+
+    /** Every committed chip with one of the given keys (the latest per key), waiting up to 30 s for all. */
+    static Map<String, Chip> read(Collection<String> keys) {
+        Set<String> wanted = new HashSet<>(keys);
+        Map<String, Chip> found = new LinkedHashMap<>();
+        try (KafkaConsumer<String, Chip> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, EmbeddedKafkaResource.broker().bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "ingest-test-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES),
+                Topics.CHIPS.keySerde().deserializer(), Topics.CHIPS.valueSerde().deserializer())) {
+            consumer.subscribe(List.of(Topics.CHIPS.name()));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!found.keySet().containsAll(wanted) && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> {
+                    if (wanted.contains(record.key())) {
+                        found.put(record.key(), record.value());
+                    }
+                });
+            }
+        }
+        return found;
+    }
+}
