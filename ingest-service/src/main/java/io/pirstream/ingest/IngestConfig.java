@@ -44,6 +44,10 @@ public interface IngestConfig {
         @WithDefault("drop-folder")
         String platform();
 
+        /** How often the folder is scanned (read by the scheduler, declared here for documentation). */
+        @WithDefault("1s")
+        Duration pollInterval();
+
         /** A file is taken only once it has not changed for this long (it may still be being copied). */
         @WithDefault("2s")
         Duration settleTime();
