@@ -1,0 +1,124 @@
+package io.pirstream.model.data;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+
+/**
+ * Image decoding, resizing and conversion to network input. Pixels are kept as packed RGB bytes
+ * {@code (H, W, 3)} of the model's input size, so a whole data set fits in memory cheaply.
+ */
+public final class ImageCodec {
+
+    /** Per-channel mean used for normalisation. */
+    private static final float[] MEAN = {0.40f, 0.42f, 0.38f};
+    /** Per-channel standard deviation used for normalisation. */
+    private static final float[] STD = {0.20f, 0.19f, 0.19f};
+
+    private ImageCodec() {
+    }
+
+    /** Decodes an encoded image (JPEG, PNG, ...). */
+    public static BufferedImage decode(byte[] encoded) {
+        try {
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(encoded));
+            if (image == null) {
+                throw new IllegalArgumentException("unreadable image: no decoder recognises these " + encoded.length + " bytes");
+            }
+            return image;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("unreadable image: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads and decodes an image file. */
+    public static BufferedImage read(Path file) {
+        try {
+            return decode(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read image " + file, e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (" + file + ")", e);
+        }
+    }
+
+    /** Resizes (bilinear) to {@code size x size} and packs as RGB bytes. */
+    public static byte[] toRgb(BufferedImage image, int size) {
+        BufferedImage scaled = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scaled.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+        g.drawImage(image, 0, 0, size, size, null);
+        g.dispose();
+        int[] argb = scaled.getRGB(0, 0, size, size, null, 0, size);
+        byte[] out = new byte[size * size * 3];
+        for (int i = 0; i < argb.length; i++) {
+            out[3 * i] = (byte) (argb[i] >> 16);
+            out[3 * i + 1] = (byte) (argb[i] >> 8);
+            out[3 * i + 2] = (byte) argb[i];
+        }
+        return out;
+    }
+
+    /** A random one of the 8 flips/rotations of a square RGB image (aerial views have no "up"). */
+    public static byte[] augment(byte[] rgb, int size, Random random) {
+        int op = random.nextInt(8);
+        if (op == 0) {
+            return rgb;
+        }
+        byte[] out = new byte[rgb.length];
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int sx = x;
+                int sy = y;
+                if ((op & 1) != 0) {
+                    sx = size - 1 - sx;
+                }
+                if ((op & 2) != 0) {
+                    sy = size - 1 - sy;
+                }
+                if ((op & 4) != 0) {
+                    int t = sx;
+                    sx = sy;
+                    sy = t;
+                }
+                int src = 3 * (sy * size + sx);
+                int dst = 3 * (y * size + x);
+                out[dst] = rgb[src];
+                out[dst + 1] = rgb[src + 1];
+                out[dst + 2] = rgb[src + 2];
+            }
+        }
+        return out;
+    }
+
+    /** Normalised network input {@code (B, 3, size, size)} from packed RGB images. */
+    public static NDArray toInput(List<byte[]> images, int size, NDManager manager) {
+        int plane = size * size;
+        float[] data = new float[images.size() * 3 * plane];
+        for (int b = 0; b < images.size(); b++) {
+            byte[] rgb = images.get(b);
+            if (rgb.length != 3 * plane) {
+                throw new IllegalArgumentException("image " + b + " has " + rgb.length + " bytes, expected " + 3 * plane);
+            }
+            int base = b * 3 * plane;
+            for (int i = 0; i < plane; i++) {
+                for (int c = 0; c < 3; c++) {
+                    data[base + c * plane + i] = ((rgb[3 * i + c] & 0xff) / 255f - MEAN[c]) / STD[c];
+                }
+            }
+        }
+        return manager.create(data, new Shape(images.size(), 3, size, size));
+    }
+}

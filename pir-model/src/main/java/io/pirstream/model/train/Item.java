@@ -1,0 +1,16 @@
+package io.pirstream.model.train;
+
+import java.util.List;
+
+/**
+ * A decoded image ready for training or evaluation.
+ *
+ * @param id sample id
+ * @param rgb packed RGB pixels at the model's input size
+ * @param texts texts to pair with it: captions, or class descriptions for label-only images
+ * @param captioned whether {@code texts} are human (or generated) captions of this very image
+ * @param classId index into the scene classes, or -1 when unknown
+ * @param source data set name
+ */
+public record Item(String id, byte[] rgb, List<String> texts, boolean captioned, int classId, String source) {
+}

@@ -1,0 +1,55 @@
+package io.pirstream.model.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pirstream.model.ModelConfig;
+import io.pirstream.model.PirModel;
+import io.pirstream.model.nn.BeliefBlock;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Trains a small PIR model on generated chips (well under two minutes on 2 cores) and checks that
+ * retrieval is far above chance, then that the best checkpoint loads and answers free text.
+ */
+class TrainingSmokeTest {
+
+    @TempDir
+    Path work;
+
+    @Test
+    void learnsToRetrieveGeneratedScenes() {
+        ModelConfig model = new ModelConfig(64, new int[] {16, 16, 32, 64}, new int[] {16, 32, 32, 64}, 1, 64, 4, 2, 1, 1,
+                BeliefBlock.Strategy.SOFT, 4, ModelConfig.MINILM, 24, 0.07f);
+        TrainConfig config = new TrainConfig(model, null, null, 700, 100, 32, 2e-3f, 0.01f, 20, "cosine", 4, 2, 2e-3f, true, 5L, 1f, 0, null);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        long start = System.nanoTime();
+        PirTrainer.Result result = PirTrainer.run(config, work, false, new PrintStream(log, true, StandardCharsets.UTF_8));
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> synth = (Map<String, Object>) result.best().metrics().get("synthetic_val");
+        double t2iR10 = ((Number) synth.get("t2i_R@10")).doubleValue();
+        double zeroShot = ((Number) synth.get("class_zeroShotAccuracy")).doubleValue();
+        // chance: text-to-image R@10 over 100 images is 10 %; zero-shot over 7 classes is 14 %
+        assertThat(t2iR10).as("text-to-image R@10 on 100 generated val chips (chance 10%%); log:%n%s", log).isGreaterThan(30.0);
+        assertThat(zeroShot).as("zero-shot scene accuracy (chance 14%%)").isGreaterThan(45.0);
+        assertThat(seconds).as("training time in seconds").isLessThan(120.0);
+
+        try (PirModel loaded = PirModel.load(work.resolve(PirTrainer.BEST))) {
+            float[][] q = loaded.embedTexts(List.of("a zyxquorble next to the lake", "cars"));
+            assertThat(q[0]).as("unseen words still embed").hasSize(64);
+            double norm = 0;
+            for (float x : q[0]) {
+                norm += x * x;
+            }
+            assertThat(norm).as("unit length").isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+        }
+    }
+}
