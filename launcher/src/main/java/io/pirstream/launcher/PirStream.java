@@ -1,16 +1,11 @@
 package io.pirstream.launcher;
 
-import io.pirstream.schemas.TopicAdmin;
 import io.pirstream.schemas.Topics;
 import io.pirstream.testkit.EmbeddedKafkaBroker;
 import io.pirstream.testkit.imagery.TestImagery;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -18,7 +13,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +36,7 @@ import picocli.CommandLine.Option;
  * child JVM, prints how to use them, and stops everything on Ctrl-C.
  */
 @Command(name = "pirstream", mixinStandardHelpOptions = true, version = "PIRStream 0.1.0",
+        subcommands = IngestBenchmark.class,
         description = "Runs PIRStream on an embedded Kafka broker: ingest imagery, search it by text.")
 public final class PirStream implements Callable<Integer> {
 
@@ -49,7 +44,6 @@ public final class PirStream implements Callable<Integer> {
     public static final int DEFAULT_KAFKA_PORT = 9092;
     /** Default HTTP port of the ingest service. */
     public static final int DEFAULT_INGEST_PORT = 8081;
-    private static final Duration SERVICE_START_TIMEOUT = Duration.ofMinutes(3);
 
     @Option(names = "--home", description = "Project directory holding the built services (default: current directory).")
     Path home = Path.of("").toAbsolutePath();
@@ -77,34 +71,19 @@ public final class PirStream implements Callable<Integer> {
         Files.createDirectories(data);
         String apiKey = newApiKey(data.resolve("api-key"));
         Path dropFolder = Files.createDirectories(data.resolve("drop"));
-        int kafka = kafkaPort == 0 ? freePort() : requireFree(kafkaPort, "--kafka-port");
-        int ingest = ingestPort == 0 ? freePort() : requireFree(ingestPort, "--ingest-port");
+        int kafka = kafkaPort == 0 ? 0 : requireFree(kafkaPort, "--kafka-port");
+        int ingest = ingestPort == 0 ? 0 : requireFree(ingestPort, "--ingest-port");
 
-        List<AutoCloseable> running = new ArrayList<>();
-        Thread stopper = new Thread(() -> closeAll(running), "pirstream-shutdown");
-        Runtime.getRuntime().addShutdownHook(stopper);
-
-        System.out.println("Starting the embedded Kafka broker on localhost:" + kafka + " ...");
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().optDataDir(data.resolve("kafka")).optPort(kafka)
-                .build().start();
-        running.add(broker);
-        TopicAdmin.Report topics = broker.ensureTopics(Topics.core());
-        topics.mismatches().forEach(System.out::println);
-
-        Map<String, String> environment = Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                "PIRSTREAM_INGEST_KEY", apiKey,
-                "PIRSTREAM_DROP_FOLDER", dropFolder.toString());
-        System.out.println("Starting ingest-service on http://localhost:" + ingest + " ...");
-        ServiceProcess ingestService = ServiceProcess.start("ingest-service",
-                home.resolve("ingest-service/target/quarkus-app/quarkus-run.jar"), ingest, environment,
-                data.resolve("logs"), List.of("-Xmx2g"));
-        running.add(ingestService);
-        ingestService.awaitReady(SERVICE_START_TIMEOUT);
+        Stack stack = Stack.start(home, data, kafka, ingest, apiKey, dropFolder);
+        Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "pirstream-shutdown"));
+        EmbeddedKafkaBroker broker = stack.broker();
+        ServiceProcess ingestService = stack.ingest();
 
         printWelcome(broker, ingestService, apiKey, data, dropFolder);
         if (smoke) {
-            return smokeTest(broker, ingestService, apiKey);
+            try (stack) {
+                return smokeTest(broker, ingestService, apiKey);
+            }
         }
         new CountDownLatch(1).await(); // until Ctrl-C; the shutdown hook stops everything
         return 0;
@@ -137,25 +116,11 @@ public final class PirStream implements Callable<Integer> {
     }
 
     /** Posts one generated frame and checks that its four chips were committed to the chips topic. */
-    private static int smokeTest(EmbeddedKafkaBroker broker, ServiceProcess ingest, String apiKey) throws Exception {
-        String boundary = "pirstream-" + UUID.randomUUID();
-        byte[] frame = TestImagery.png(512, 512, System.nanoTime());
-        var body = new java.io.ByteArrayOutputStream();
+    private static int smokeTest(EmbeddedKafkaBroker broker, ServiceProcess ingest, String apiKey) {
         String captured = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.SECONDS).toString();
-        for (var field : Map.of("platform", "smoke-test", "capturedAt", captured).entrySet()) {
-            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field.getKey() + "\"\r\n\r\n"
-                    + field.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
-        }
-        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"frame.png\"\r\n"
-                + "Content-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-        body.write(frame);
-        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(ingest.baseUrl() + "/v1/frames"))
-                .header("Authorization", "Bearer " + apiKey)
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = new IngestClient(ingest.baseUrl(), apiKey).post("/v1/frames",
+                TestImagery.png(512, 512, System.nanoTime()), "frame.png",
+                Map.of("platform", "smoke-test", "capturedAt", captured));
         Set<String> chipIds = new HashSet<>();
         Matcher ids = CHIP_ID.matcher(response.body());
         while (ids.find()) {
@@ -215,19 +180,4 @@ public final class PirStream implements Callable<Integer> {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void closeAll(List<AutoCloseable> running) {
-        for (int i = running.size() - 1; i >= 0; i--) {
-            try {
-                running.get(i).close();
-            } catch (Exception e) {
-                System.err.println("Error while stopping: " + e);
-            }
-        }
-    }
 }
