@@ -1,0 +1,152 @@
+package io.pirstream.embed;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pirstream.model.DeviceChoice;
+import io.pirstream.model.PirModel;
+import io.pirstream.schemas.Topic;
+import io.pirstream.schemas.TopicAdmin;
+import io.pirstream.schemas.Topics;
+import io.pirstream.schemas.avro.Chip;
+import io.pirstream.schemas.avro.DeadLetter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The embed-processor application: loads the PIR model, runs {@link ChipEmbeddingTopology} with exactly-once
+ * processing, and serves health and metrics over HTTP. Run several instances with the same application id to share
+ * the partitions of {@code pir.chips}.
+ */
+@Command(name = "embed-processor", mixinStandardHelpOptions = true,
+        description = "Embeds every chip on pir.chips with the PIR model into pir.embeddings.<model version>.")
+public final class EmbedProcessor implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbedProcessor.class);
+    /** Default chips per model call (see BENCHMARKS.md for the sweep it was chosen from). */
+    public static final int DEFAULT_BATCH_SIZE = 16;
+    /** Default longest wait of a chip for its batch. */
+    public static final String DEFAULT_MAX_WAIT = "PT0.2S";
+
+    @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
+            description = "Kafka brokers (env KAFKA_BOOTSTRAP_SERVERS; default: ${DEFAULT-VALUE}).")
+    String bootstrapServers;
+
+    @Option(names = "--application-id", defaultValue = "${env:PIRSTREAM_EMBED_APPLICATION_ID:-pirstream-embed}",
+            description = "Kafka Streams application id; instances with the same id share the work (default: ${DEFAULT-VALUE}).")
+    String applicationId;
+
+    @Option(names = "--checkpoint", description = "PIR checkpoint folder (default: the shipped model).")
+    Path checkpoint;
+
+    @Option(names = "--device", defaultValue = "${env:PIRSTREAM_EMBED_DEVICE:-auto}",
+            description = "auto (GPU when DJL sees one), cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--batch-size", defaultValue = "${env:PIRSTREAM_EMBED_BATCH_SIZE:-" + DEFAULT_BATCH_SIZE + "}",
+            description = "Chips per model call (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--max-wait", defaultValue = "${env:PIRSTREAM_EMBED_MAX_WAIT:-" + DEFAULT_MAX_WAIT + "}",
+            converter = DurationConverter.class, description = "Longest wait of a chip for its batch, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration maxWait;
+
+    @Option(names = "--state-dir", defaultValue = "${env:PIRSTREAM_EMBED_STATE_DIR:-${sys:java.io.tmpdir}/pirstream-embed}",
+            description = "Kafka Streams state directory (default: ${DEFAULT-VALUE}).")
+    Path stateDir;
+
+    @Option(names = "--http-port", defaultValue = "${env:PIRSTREAM_EMBED_HTTP_PORT:-8082}",
+            description = "Port of /q/health and /q/metrics (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--replication-factor", defaultValue = "1", description = "For topics this service creates.")
+    short replicationFactor;
+
+    @Option(names = "--chips-topic", defaultValue = "pir.chips", description = "Input topic (default: ${DEFAULT-VALUE}).")
+    String chipsTopic;
+
+    /** Parses ISO-8601 durations such as PT0.2S. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return Duration.parse(value);
+        }
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        System.exit(new CommandLine(new EmbedProcessor()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        DeviceChoice deviceChoice = DeviceChoice.valueOf(device.toUpperCase(java.util.Locale.ROOT));
+        try (PirModel model = checkpoint == null ? PirModel.loadDefault(deviceChoice) : PirModel.load(checkpoint, deviceChoice)) {
+            ChipEmbedder embedder = new ChipEmbedder(model);
+            Topic<String, Chip> chips = Topics.CHIPS.withName(chipsTopic);
+            Topic<byte[], DeadLetter> dlq = Topics.DLQ;
+            LOG.info("Model {} on {}: {} -> {}", model.version(), model.device(), chips.name(),
+                    ChipEmbeddingTopology.outputTopic(embedder).name());
+            ensureTopics(List.of(chips, dlq, ChipEmbeddingTopology.outputTopic(embedder)));
+
+            Topology topology = ChipEmbeddingTopology.build(embedder, new ChipEmbeddingTopology.Settings(chips, dlq,
+                    batchSize, maxWait, applicationId), new EmbedMetrics(registry));
+            KafkaStreams streams = new KafkaStreams(topology, streamsConfig());
+            CountDownLatch stopped = new CountDownLatch(1);
+            streams.setStateListener((now, before) -> {
+                LOG.info("Streams state {} -> {}", before, now);
+                if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                    stopped.countDown();
+                }
+            });
+            try (HealthServer http = HealthServer.start(httpPort, streams, registry, model.version())) {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    streams.close(Duration.ofSeconds(30));
+                    stopped.countDown();
+                }, "embed-processor-shutdown"));
+                streams.start();
+                stopped.await();
+                return streams.state() == KafkaStreams.State.ERROR ? 1 : 0;
+            }
+        }
+    }
+
+    private Properties streamsConfig() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), Math.max(batchSize * 4, 100));
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_MESSAGE_BYTES);
+        // a batch on a slow CPU can take seconds: leave room before the group considers this instance dead
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), 600_000);
+        return props;
+    }
+
+    private void ensureTopics(List<Topic<?, ?>> topics) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            new TopicAdmin(admin, replicationFactor, Duration.ofSeconds(30)).ensure(topics).mismatches()
+                    .forEach(LOG::warn);
+        }
+    }
+}

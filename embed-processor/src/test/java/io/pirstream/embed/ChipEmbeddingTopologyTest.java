@@ -1,0 +1,166 @@
+package io.pirstream.embed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pirstream.model.PirModel;
+import io.pirstream.schemas.Topics;
+import io.pirstream.schemas.avro.Chip;
+import io.pirstream.schemas.avro.DeadLetter;
+import io.pirstream.schemas.avro.Embedding;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ChipEmbeddingTopologyTest {
+
+    private static final int BATCH = 3;
+    private static final Duration MAX_WAIT = Duration.ofMillis(200);
+
+    @TempDir
+    static Path modelDir;
+    private static PirModel model;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, byte[]> chips;
+    private TestOutputTopic<String, Embedding> embeddings;
+    private TestOutputTopic<byte[], DeadLetter> deadLetters;
+
+    @BeforeAll
+    static void loadModel() {
+        model = TestModels.tiny(modelDir);
+    }
+
+    @AfterAll
+    static void closeModel() {
+        model.close();
+    }
+
+    @BeforeEach
+    void startDriver() {
+        ChipEmbedder embedder = new ChipEmbedder(model);
+        var topology = ChipEmbeddingTopology.build(embedder, new ChipEmbeddingTopology.Settings(Topics.CHIPS, Topics.DLQ,
+                BATCH, MAX_WAIT, "embed-test"), new EmbedMetrics(new SimpleMeterRegistry()));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "embed-test");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        driver = new TopologyTestDriver(topology, props);
+        chips = driver.createInputTopic(Topics.CHIPS.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        var output = ChipEmbeddingTopology.outputTopic(embedder);
+        embeddings = driver.createOutputTopic(output.name(), output.keySerde().deserializer(),
+                output.valueSerde().deserializer());
+        deadLetters = driver.createOutputTopic(Topics.DLQ.name(), Topics.DLQ.keySerde().deserializer(),
+                Topics.DLQ.valueSerde().deserializer());
+    }
+
+    @AfterEach
+    void closeDriver() {
+        driver.close();
+    }
+
+    private void send(Chip chip) {
+        chips.pipeInput(chip.getChipId(), Topics.CHIPS.valueSerde().serializer().serialize(Topics.CHIPS.name(), chip));
+    }
+
+    @Test
+    void fullBatchIsEmbeddedOncePerChipWithItsMetadata() {
+        send(Chips.chip("a", 1));
+        send(Chips.chip("b", 2));
+        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(ChipEmbeddingTopology.PENDING_STORE);
+        assertThat(embeddings.isEmpty()).as("no output before the batch is full").isTrue();
+        assertThat(pending.approximateNumEntries()).as("chips buffered in the changelogged store").isEqualTo(2);
+
+        send(Chips.chip("c", 3));
+
+        var records = embeddings.readKeyValuesToList();
+        assertThat(records).as("one embedding per chip").extracting(kv -> kv.key).containsExactlyInAnyOrder("a", "b", "c");
+        assertThat(pending.approximateNumEntries()).as("buffer emptied").isZero();
+        Embedding a = records.stream().filter(kv -> kv.key.equals("a")).findFirst().orElseThrow().value;
+        assertThat(a.getModelVersion()).as("model version stamped").isEqualTo(model.version());
+        assertThat(a.getVector()).as("vector dimension").hasSize(model.dimension());
+        double norm = Math.sqrt(a.getVector().stream().mapToDouble(v -> v * v).sum());
+        assertThat(norm).as("unit length").isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
+        assertThat(a.getSceneProbabilities()).as("one probability per class").hasSize(TestModels.CLASSES.size());
+        assertThat(TestModels.CLASSES).as("top scene is a class").contains(a.getTopScene());
+        assertThat(a.getPlatform()).as("platform copied").isEqualTo("uav-3");
+        assertThat(a.getCapturedAt()).as("captured-at copied").isEqualTo(Chips.CAPTURED);
+        assertThat(a.getGeo().getWest()).as("geo copied").isEqualTo(8.5);
+        assertThat(a.getWindow().getX()).as("window copied").isEqualTo(64);
+        assertThat(a.getThumbnail().remaining()).as("thumbnail at most 8 KB").isPositive().isLessThanOrEqualTo(8 * 1024);
+        assertThat(deadLetters.isEmpty()).as("no dead letters").isTrue();
+    }
+
+    @Test
+    void partialBatchIsFlushedWhenTheOldestChipHasWaitedLongEnough() {
+        send(Chips.chip("lonely", 4));
+        driver.advanceWallClockTime(Duration.ofMillis(50));
+        assertThat(embeddings.isEmpty()).as("still waiting after 50 ms").isTrue();
+
+        driver.advanceWallClockTime(MAX_WAIT);
+
+        assertThat(embeddings.readKeyValuesToList()).as("flushed by time").extracting(kv -> kv.key).containsExactly("lonely");
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterTopicWithTheirCauseAndTheRestOfTheBatchGoesOn() {
+        chips.pipeInput("garbage", "not avro at all".getBytes());
+        send(Chips.chip("corrupt", "definitely not a png".getBytes()));
+        send(Chips.chip("good", 5));
+        chips.pipeInput(null, "no key".getBytes());
+
+        driver.advanceWallClockTime(MAX_WAIT.multipliedBy(2));
+
+        assertThat(embeddings.readKeyValuesToList()).as("the good chip is embedded").extracting(kv -> kv.key)
+                .containsExactly("good");
+        List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertThat(letters).as("three dead letters").hasSize(3);
+        DeadLetter garbage = letters.stream().filter(l -> "not avro at all".equals(text(l.getOriginalValue())))
+                .findFirst().orElseThrow();
+        assertThat(garbage.getSourceTopic()).as("source topic").isEqualTo(Topics.CHIPS.name());
+        assertThat(garbage.getSourceOffset()).as("source offset").isZero();
+        assertThat(garbage.getErrorMessage()).as("cause").contains("Not an Avro single-object encoded Chip");
+        assertThat(garbage.getProcessor()).as("who refused it").isEqualTo("embed-test");
+        assertThat(letters).as("corrupt image named").anySatisfy(l -> assertThat(l.getErrorMessage())
+                .contains("chip corrupt").contains("not a readable image"));
+        assertThat(letters).as("missing key named").anySatisfy(l -> assertThat(l.getErrorMessage())
+                .contains("without a key"));
+    }
+
+    @Test
+    void tombstoneDeletesTheChipsEmbedding() {
+        send(Chips.chip("gone", 6));
+        chips.pipeInput("gone", (byte[]) null);
+
+        var records = embeddings.readKeyValuesToList();
+        assertThat(records).as("a tombstone for the embedding, and nothing else").singleElement()
+                .satisfies(kv -> {
+                    assertThat(kv.key).as("key").isEqualTo("gone");
+                    assertThat(kv.value).as("value").isNull();
+                });
+        driver.advanceWallClockTime(MAX_WAIT.multipliedBy(2));
+        assertThat(embeddings.isEmpty()).as("the deleted chip is not embedded later").isTrue();
+    }
+
+    private static String text(ByteBuffer buffer) {
+        if (buffer == null) {
+            return null;
+        }
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return new String(bytes);
+    }
+}
