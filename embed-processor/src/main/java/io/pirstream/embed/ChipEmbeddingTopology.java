@@ -36,8 +36,8 @@ public final class ChipEmbeddingTopology {
     }
 
     /** Settings of the topology. */
-    public record Settings(Topic<String, Chip> chips, Topic<byte[], DeadLetter> dlq, int batchSize, Duration maxWait,
-                           String applicationId) {
+    public record Settings(Topic<String, Chip> chips, Topic<String, Embedding> embeddings, Topic<byte[], DeadLetter> dlq,
+                           int batchSize, Duration maxWait, String applicationId) {
         public Settings {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
@@ -54,7 +54,7 @@ public final class ChipEmbeddingTopology {
     }
 
     public static Topology build(ChipEmbedder embedder, Settings settings, EmbedMetrics metrics) {
-        Topic<String, Embedding> embeddings = outputTopic(embedder);
+        Topic<String, Embedding> embeddings = settings.embeddings();
         Serializer<Object> dlqKey = (topic, key) -> key == null ? null : ((String) key).getBytes(StandardCharsets.UTF_8);
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),

@@ -106,9 +106,11 @@ public final class EmbedProcessor implements Callable<Integer> {
                     ChipEmbeddingTopology.outputTopic(embedder).name());
             ensureTopics(List.of(chips, dlq, ChipEmbeddingTopology.outputTopic(embedder)));
 
-            Topology topology = ChipEmbeddingTopology.build(embedder, new ChipEmbeddingTopology.Settings(chips, dlq,
-                    batchSize, maxWait, applicationId), new EmbedMetrics(registry));
-            KafkaStreams streams = new KafkaStreams(topology, streamsConfig());
+            Topology topology = ChipEmbeddingTopology.build(embedder, new ChipEmbeddingTopology.Settings(chips,
+                    ChipEmbeddingTopology.outputTopic(embedder), dlq, batchSize, maxWait, applicationId),
+                    new EmbedMetrics(registry));
+            KafkaStreams streams = new KafkaStreams(topology, streamsConfig(bootstrapServers, applicationId, stateDir,
+                    batchSize, replicationFactor));
             CountDownLatch stopped = new CountDownLatch(1);
             streams.setStateListener((now, before) -> {
                 LOG.info("Streams state {} -> {}", before, now);
@@ -128,7 +130,9 @@ public final class EmbedProcessor implements Callable<Integer> {
         }
     }
 
-    private Properties streamsConfig() {
+    /** Kafka Streams settings of the processor: exactly-once, room for large chips and slow batches. */
+    static Properties streamsConfig(String bootstrapServers, String applicationId, Path stateDir, int batchSize,
+                                    short replicationFactor) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);

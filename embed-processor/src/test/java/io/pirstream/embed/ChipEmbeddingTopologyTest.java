@@ -53,8 +53,8 @@ class ChipEmbeddingTopologyTest {
     @BeforeEach
     void startDriver() {
         ChipEmbedder embedder = new ChipEmbedder(model);
-        var topology = ChipEmbeddingTopology.build(embedder, new ChipEmbeddingTopology.Settings(Topics.CHIPS, Topics.DLQ,
-                BATCH, MAX_WAIT, "embed-test"), new EmbedMetrics(new SimpleMeterRegistry()));
+        var topology = ChipEmbeddingTopology.build(embedder, new ChipEmbeddingTopology.Settings(Topics.CHIPS,
+                ChipEmbeddingTopology.outputTopic(embedder), Topics.DLQ, BATCH, MAX_WAIT, "embed-test"), new EmbedMetrics(new SimpleMeterRegistry()));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "embed-test");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

@@ -1,0 +1,129 @@
+package io.pirstream.embed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pirstream.model.PirModel;
+import io.pirstream.schemas.Topic;
+import io.pirstream.schemas.Topics;
+import io.pirstream.schemas.avro.Chip;
+import io.pirstream.schemas.avro.DeadLetter;
+import io.pirstream.schemas.avro.Embedding;
+import io.pirstream.testkit.EmbeddedKafkaBroker;
+import io.pirstream.testkit.EmbeddedKafkaExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The processor against the embedded KRaft broker, exactly-once. */
+@ExtendWith(EmbeddedKafkaExtension.class)
+class EmbedProcessorIT {
+
+    @TempDir
+    static Path modelDir;
+    private static PirModel model;
+
+    @BeforeAll
+    static void loadModel() {
+        model = TestModels.tiny(modelDir);
+    }
+
+    @AfterAll
+    static void closeModel() {
+        model.close();
+    }
+
+    private record Run(Topic<String, Chip> chips, Topic<byte[], DeadLetter> dlq, Topic<String, Embedding> embeddings,
+                       String applicationId) {
+    }
+
+    /** Fresh topic names per test, since the broker is shared. */
+    private static Run freshRun(EmbeddedKafkaBroker broker) {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        Run run = new Run(Topics.CHIPS.withName("pir.chips." + suffix), Topics.DLQ.withName("pir.dlq." + suffix),
+                Topics.embeddings(model.version() + "-" + suffix), "embed-it-" + suffix);
+        broker.ensureTopics(List.of(run.chips(), run.dlq(), run.embeddings()));
+        return run;
+    }
+
+    private static KafkaStreams start(EmbeddedKafkaBroker broker, Run run, Path stateDir) {
+        ChipEmbedder embedder = new ChipEmbedder(model);
+        var topology = ChipEmbeddingTopology.build(embedder, new ChipEmbeddingTopology.Settings(run.chips(),
+                run.embeddings(), run.dlq(), 8, Duration.ofMillis(100), run.applicationId()),
+                new EmbedMetrics(new SimpleMeterRegistry()));
+        var props = EmbedProcessor.streamsConfig(broker.bootstrapServers(), run.applicationId(), stateDir, 8, (short) 1);
+        KafkaStreams streams = new KafkaStreams(topology, props);
+        streams.start();
+        return streams;
+    }
+
+    @Test
+    void everyChipGetsExactlyOneEmbeddingAndBadRecordsGoToTheDlq(EmbeddedKafkaBroker broker, @TempDir Path state) {
+        Run run = freshRun(broker);
+        try (KafkaProducer<String, byte[]> producer = EmbeddedStreams.producer(broker)) {
+            for (int i = 0; i < 40; i++) {
+                EmbeddedStreams.send(producer, run.chips(), Chips.chip("chip-" + i, i));
+            }
+            producer.send(new ProducerRecord<>(run.chips().name(), "bad", "not a chip".getBytes()));
+        }
+        try (KafkaStreams streams = start(broker, run, state)) {
+            List<ConsumerRecord<String, Embedding>> out = EmbeddedStreams.embeddings(broker, run.embeddings(), 40);
+            Map<String, Long> perChip = out.stream().collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
+            assertThat(perChip).as("40 chips, one embedding each").hasSize(40).allSatisfy((k, n) -> assertThat(n).as(k).isOne());
+            assertThat(out).as("model version stamped").allSatisfy(r -> assertThat(r.value().getModelVersion())
+                    .isEqualTo(model.version()));
+            var letters = EmbeddedStreams.deadLetters(broker, run.dlq(), 1);
+            assertThat(letters).as("the bad record in the DLQ").singleElement()
+                    .satisfies(r -> assertThat(r.value().getErrorMessage()).contains("Not an Avro"));
+        }
+    }
+
+    @Test
+    void twoInstancesShareSixPartitionsAndEmbedEveryChipOnce(EmbeddedKafkaBroker broker, @TempDir Path stateA,
+                                                            @TempDir Path stateB) throws Exception {
+        Run run = freshRun(broker);
+        assertThat(run.chips().partitions()).as("chips topic partitions").isEqualTo(6);
+        try (KafkaStreams first = start(broker, run, stateA); KafkaStreams second = start(broker, run, stateB);
+             KafkaProducer<String, byte[]> producer = EmbeddedStreams.producer(broker)) {
+            awaitRunning(first, second);
+            for (int i = 0; i < 120; i++) {
+                EmbeddedStreams.send(producer, run.chips(), Chips.chip("chip-" + i, i));
+            }
+            producer.flush();
+            List<ConsumerRecord<String, Embedding>> out = EmbeddedStreams.embeddings(broker, run.embeddings(), 120);
+            Map<String, Long> perChip = out.stream().collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
+            assertThat(perChip).as("120 chips, one embedding each").hasSize(120)
+                    .allSatisfy((k, n) -> assertThat(n).as(k).isOne());
+            int tasksFirst = first.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+            int tasksSecond = second.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+            assertThat(tasksFirst + tasksSecond).as("six tasks in all").isEqualTo(6);
+            assertThat(tasksFirst).as("both instances got work").isPositive();
+            assertThat(tasksSecond).as("both instances got work").isPositive();
+        }
+    }
+
+    private static void awaitRunning(KafkaStreams... instances) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (java.util.Arrays.stream(instances).allMatch(s -> s.state() == KafkaStreams.State.RUNNING)
+                    && java.util.Arrays.stream(instances).allMatch(s -> s.metadataForLocalThreads().stream()
+                    .mapToInt(t -> t.activeTasks().size()).sum() > 0)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("instances not all running with tasks within 60 s");
+    }
+}
