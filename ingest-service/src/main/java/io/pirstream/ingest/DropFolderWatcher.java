@@ -2,7 +2,7 @@ package io.pirstream.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pirstream.ingest.api.ProblemException;
+import io.pirstream.service.api.ProblemException;
 import io.pirstream.schemas.avro.Source;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;

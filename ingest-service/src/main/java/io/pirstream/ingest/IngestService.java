@@ -1,7 +1,7 @@
 package io.pirstream.ingest;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.pirstream.ingest.api.ProblemException;
+import io.pirstream.service.api.ProblemException;
 import io.pirstream.ingest.imagery.ChipEncoder;
 import io.pirstream.ingest.imagery.ChipFormat;
 import io.pirstream.ingest.imagery.ChipIds;

@@ -1,6 +1,6 @@
 package io.pirstream.ingest;
 
-import io.pirstream.ingest.api.ProblemException;
+import io.pirstream.service.api.ProblemException;
 import io.pirstream.ingest.imagery.GeoBounds;
 import io.pirstream.schemas.avro.Source;
 import java.time.Clock;

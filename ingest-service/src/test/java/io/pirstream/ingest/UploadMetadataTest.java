@@ -3,7 +3,7 @@ package io.pirstream.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pirstream.ingest.api.ProblemException;
+import io.pirstream.service.api.ProblemException;
 import io.pirstream.schemas.avro.Source;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,6 +1,7 @@
-package io.pirstream.ingest.api;
+package io.pirstream.service.api;
 
 import io.pirstream.ingest.IngestResult;
+import io.pirstream.service.api.ProblemException;
 import io.pirstream.ingest.IngestService;
 import io.pirstream.ingest.UploadMetadata;
 import io.pirstream.ingest.imagery.Tiler;

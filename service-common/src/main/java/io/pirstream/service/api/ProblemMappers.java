@@ -1,5 +1,7 @@
-package io.pirstream.ingest.api;
+package io.pirstream.service.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -35,8 +37,23 @@ public class ProblemMappers {
                         + " a key with the right role" : e.getMessage())).toResponse();
     }
 
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER - 100)
+    public Response unknownField(UnrecognizedPropertyException unknown) {
+        return Problem.of(Response.Status.BAD_REQUEST, "UNKNOWN_FIELD", "Unknown field '" + unknown.getPropertyName()
+                + "'; known fields: " + unknown.getKnownPropertyIds()).toResponse();
+    }
+
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER - 100)
+    public Response json(JsonProcessingException e) {
+        return Problem.of(Response.Status.BAD_REQUEST, "INVALID_JSON", "The body is not valid JSON for this endpoint: "
+                + e.getOriginalMessage()).toResponse();
+    }
+
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return json(json);
+        }
         Response.StatusType status = e.getResponse().getStatusInfo();
         Response.Status known = Response.Status.fromStatusCode(status.getStatusCode());
         String reason = known == null ? "HTTP_" + status.getStatusCode() : known.name();

@@ -1,4 +1,4 @@
-package io.pirstream.ingest.security;
+package io.pirstream.service.security;
 
 import io.quarkus.runtime.Startup;
 import io.quarkus.security.AuthenticationFailedException;

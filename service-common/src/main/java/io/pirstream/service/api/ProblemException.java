@@ -1,4 +1,4 @@
-package io.pirstream.ingest.api;
+package io.pirstream.service.api;
 
 import jakarta.ws.rs.core.Response;
 

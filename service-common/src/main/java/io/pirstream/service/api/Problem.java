@@ -1,4 +1,4 @@
-package io.pirstream.ingest.api;
+package io.pirstream.service.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.ws.rs.core.MediaType;

@@ -1,4 +1,4 @@
-package io.pirstream.ingest.security;
+package io.pirstream.service.security;
 
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;

@@ -1,0 +1,39 @@
+package io.pirstream.model;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.pirstream.model.nn.BeliefBlock;
+import io.pirstream.model.nn.PirNetwork;
+import io.pirstream.model.text.WordVocabulary;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tiny, randomly initialised checkpoints: a real network of the real architecture whose embeddings mean nothing.
+ * For tests of the streaming and serving code, whose guarantees do not depend on what embeddings mean; each call
+ * gives a new version (fresh random weights), so tests get their own embedding topics.
+ */
+public final class UntrainedCheckpoints {
+
+    /** Scene classes of the tiny checkpoints. */
+    public static final List<String> CLASSES = List.of("forest", "water", "urban");
+
+    private UntrainedCheckpoints() {
+    }
+
+    /** Writes a tiny checkpoint (32 px images, 16-wide, one layer per side) into {@code dir}. */
+    public static Checkpoint.Manifest writeTiny(Path dir) {
+        ModelConfig config = new ModelConfig(32, new int[] {8, 8, 16, 16}, new int[] {8, 8, 16, 16}, 1, 16, 2, 2, 1, 1,
+                BeliefBlock.Strategy.SOFT, 2, ModelConfig.SCRATCH, 8, 0.07f);
+        WordVocabulary vocabulary = WordVocabulary.build(List.of("a dense green forest", "a harbour with boats",
+                "houses and roads", "a lake"), 1, config.maxTokens());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            PirNetwork network = new PirNetwork(config, CLASSES.size(), vocabulary.vocabularySize());
+            network.initialize(manager, DataType.FLOAT32, PirModel.inputShapes(config, vocabulary));
+            byte[] weights = Checkpoint.weights(network);
+            return Checkpoint.write(dir, weights, Checkpoint.manifest(weights, config, CLASSES, vocabulary.words(), null,
+                    Map.of("note", "untrained tiny checkpoint for tests")));
+        }
+    }
+}

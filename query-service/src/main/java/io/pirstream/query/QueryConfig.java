@@ -1,0 +1,37 @@
+package io.pirstream.query;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Settings of the query service ({@code pirstream.query.*}). */
+@ConfigMapping(prefix = "pirstream.query")
+public interface QueryConfig {
+
+    /** Kafka brokers. */
+    String bootstrapServers();
+
+    /** PIR checkpoint folder used to encode queries; unset: the shipped model. It also names the index's topic. */
+    Optional<String> checkpoint();
+
+    /** Kafka Streams application id; every instance needs its own (each holds every vector). */
+    @WithDefault("pirstream-query")
+    String applicationId();
+
+    /** Where the local copy of the index lives between restarts. */
+    @WithDefault("${java.io.tmpdir}/pirstream-query")
+    String stateDir();
+
+    /** Longest delay before a new embedding is searchable. */
+    @WithDefault("50ms")
+    Duration refreshInterval();
+
+    /** Largest k a search may ask for. */
+    @WithDefault("100")
+    int maxK();
+
+    /** Longest query text, in characters. */
+    @WithDefault("500")
+    int maxTextLength();
+}

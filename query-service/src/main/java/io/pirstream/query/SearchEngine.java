@@ -1,0 +1,174 @@
+package io.pirstream.query;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pirstream.model.PirModel;
+import io.pirstream.query.index.EmbeddingIndexTopology;
+import io.pirstream.query.index.Hit;
+import io.pirstream.query.index.SearchFilters;
+import io.pirstream.query.index.VectorIndex;
+import io.pirstream.schemas.Topic;
+import io.pirstream.schemas.TopicAdmin;
+import io.pirstream.schemas.Topics;
+import io.pirstream.schemas.avro.DeadLetter;
+import io.pirstream.schemas.avro.Embedding;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.jboss.logging.Logger;
+
+/**
+ * Owns the model that encodes queries, the Kafka Streams instance that keeps the vector store current, and the
+ * dead-letter producer. Searches are answered only while the store is fully restored and current (Streams
+ * RUNNING); otherwise callers get {@link NotReady} with the reason.
+ */
+@ApplicationScoped
+public class SearchEngine {
+
+    private static final Logger LOG = Logger.getLogger(SearchEngine.class);
+
+    /** The store cannot answer yet (restoring, rebalancing, stopped). */
+    public static final class NotReady extends RuntimeException {
+        NotReady(String message) {
+            super(message);
+        }
+    }
+
+    private final QueryConfig config;
+    private final MeterRegistry metrics;
+    private PirModel model;
+    private KafkaStreams streams;
+    private EmbeddingIndexTopology.Built built;
+    private KafkaProducer<byte[], DeadLetter> deadLetters;
+    private Topic<String, Embedding> embeddings;
+
+    public SearchEngine(QueryConfig config, MeterRegistry metrics) {
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        model = config.checkpoint().map(dir -> PirModel.load(Path.of(dir))).orElseGet(PirModel::loadDefault);
+        embeddings = Topics.embeddings(model.version());
+        LOG.infof("Query model %s (%d dimensions); index fed by %s", model.version(), model.dimension(),
+                embeddings.name());
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+            new TopicAdmin(admin, (short) 1, Duration.ofSeconds(30)).ensure(List.of(embeddings, Topics.DLQ))
+                    .mismatches().forEach(LOG::warn);
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not check topics at start-up: %s", e.getMessage());
+        }
+        deadLetters = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all"),
+                Topics.DLQ.keySerde().serializer(), Topics.DLQ.valueSerde().serializer());
+        built = EmbeddingIndexTopology.build(embeddings, model.dimension(), model.version(), config.refreshInterval(),
+                this::publishDeadLetter, config.applicationId());
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        props.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), Topics.MAX_MESSAGE_BYTES);
+        streams = new KafkaStreams(built.topology(), props);
+        streams.setStateListener((now, before) -> LOG.infof("Streams state %s -> %s", before, now));
+        streams.start();
+        Gauge.builder("pirstream.query.index.size", this, engine -> engine.indexSize().orElse(-1))
+                .description("Chips searchable").register(metrics);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(20));
+        }
+        if (deadLetters != null) {
+            deadLetters.close(Duration.ofSeconds(5));
+        }
+        if (model != null) {
+            model.close();
+        }
+    }
+
+    private void publishDeadLetter(DeadLetter letter) {
+        LOG.warnf("Refused a record of %s: %s", letter.getSourceTopic(), letter.getErrorMessage());
+        metrics.counter("pirstream.query.dead.letters").increment();
+        byte[] key = letter.getOriginalKey() == null ? null : letter.getOriginalKey().array();
+        deadLetters.send(new ProducerRecord<>(Topics.DLQ.name(), key, letter), (metadata, error) -> {
+            if (error != null) {
+                LOG.errorf("Could not write a dead letter: %s", error.getMessage());
+            }
+        });
+    }
+
+    public String modelVersion() {
+        return model.version();
+    }
+
+    public String indexVersion() {
+        return model.version(); // the index is fed by the topic of the query model's version, so they are one
+    }
+
+    public KafkaStreams.State state() {
+        return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    }
+
+    public Optional<Integer> indexSize() {
+        VectorIndex index = built == null ? null : built.store().index();
+        return index == null ? Optional.empty() : Optional.of(index.size());
+    }
+
+    public int maxK() {
+        return config.maxK();
+    }
+
+    public int maxTextLength() {
+        return config.maxTextLength();
+    }
+
+    /** Text-to-image search. */
+    public List<Hit> search(String text, int k, SearchFilters filters) {
+        VectorIndex index = readyIndex();
+        float[] query = model.embedTexts(List.of(text))[0];
+        return index.search(query, k, filters);
+    }
+
+    /** Image-to-image search from an indexed chip; the chip itself is left out. */
+    public Optional<List<Hit>> similar(String chipId, int k, SearchFilters filters) {
+        VectorIndex index = readyIndex();
+        return index.get(chipId).map(chip -> {
+            float[] vector = new float[chip.getVector().size()];
+            for (int i = 0; i < vector.length; i++) {
+                vector[i] = chip.getVector().get(i);
+            }
+            return index.search(vector, k + 1, filters).stream()
+                    .filter(hit -> !hit.embedding().getChipId().equals(chipId)).limit(k).toList();
+        });
+    }
+
+    public Optional<Embedding> chip(String chipId) {
+        return readyIndex().get(chipId);
+    }
+
+    private VectorIndex readyIndex() {
+        KafkaStreams.State state = state();
+        VectorIndex index = built == null ? null : built.store().index();
+        if (state != KafkaStreams.State.RUNNING || index == null) {
+            throw new NotReady("The vector store is not ready (Kafka Streams state " + state
+                    + "): it is restoring from " + (embeddings == null ? "its topic" : embeddings.name())
+                    + " or Kafka is unreachable; retry shortly");
+        }
+        return index;
+    }
+}
