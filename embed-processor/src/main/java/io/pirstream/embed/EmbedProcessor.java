@@ -52,7 +52,8 @@ public final class EmbedProcessor implements Callable<Integer> {
             description = "Kafka Streams application id; instances with the same id share the work (default: ${DEFAULT-VALUE}).")
     String applicationId;
 
-    @Option(names = "--checkpoint", description = "PIR checkpoint folder (default: the shipped model).")
+    @Option(names = "--checkpoint", defaultValue = "${env:PIRSTREAM_CHECKPOINT}",
+            description = "PIR checkpoint folder (env PIRSTREAM_CHECKPOINT; default: the shipped model).")
     Path checkpoint;
 
     @Option(names = "--device", defaultValue = "${env:PIRSTREAM_EMBED_DEVICE:-auto}",

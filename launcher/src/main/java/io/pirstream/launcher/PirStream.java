@@ -16,6 +16,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The embedded default: starts an embedded KRaft broker, creates the topics, starts every PIRStream service as a
- * child JVM, prints how to use them, and stops everything on Ctrl-C.
+ * child JVM (ingest-service, embed-processor, query-service), feeds a few generated scenes, prints how to use them,
+ * and stops everything on Ctrl-C.
  */
 @Command(name = "pirstream", mixinStandardHelpOptions = true, version = "PIRStream 0.1.0",
         subcommands = IngestBenchmark.class,
@@ -44,6 +46,10 @@ public final class PirStream implements Callable<Integer> {
     public static final int DEFAULT_KAFKA_PORT = 9092;
     /** Default HTTP port of the ingest service. */
     public static final int DEFAULT_INGEST_PORT = 8081;
+    /** Default HTTP port of the embed-processor's health and metrics. */
+    public static final int DEFAULT_EMBED_PORT = 8082;
+    /** Default HTTP port of the query service. */
+    public static final int DEFAULT_QUERY_PORT = 8083;
 
     @Option(names = "--home", description = "Project directory holding the built services (default: current directory).")
     Path home = Path.of("").toAbsolutePath();
@@ -57,8 +63,21 @@ public final class PirStream implements Callable<Integer> {
     @Option(names = "--ingest-port", description = "Ingest service HTTP port, 0 for any free port (default: ${DEFAULT-VALUE}).")
     int ingestPort = DEFAULT_INGEST_PORT;
 
-    @Option(names = "--smoke", description = "Start everything, post one generated frame, check its chips reach Kafka,"
-            + " stop. Exit status 0 when the whole path works.")
+    @Option(names = "--embed-port", description = "Embed-processor health/metrics port, 0 for any (default: ${DEFAULT-VALUE}).")
+    int embedPort = DEFAULT_EMBED_PORT;
+
+    @Option(names = "--query-port", description = "Query service HTTP port, 0 for any free port (default: ${DEFAULT-VALUE}).")
+    int queryPort = DEFAULT_QUERY_PORT;
+
+    @Option(names = "--checkpoint", description = "PIR checkpoint folder (default: the shipped model).")
+    Path checkpoint;
+
+    @Option(names = "--demo-feed", description = "Generated aerial scenes with known captions to post at start, so there is"
+            + " something to search (default: ${DEFAULT-VALUE}; 0 disables).")
+    int demoFeed = 14;
+
+    @Option(names = "--smoke", description = "Start everything, post one generated frame, check that its chips reach"
+            + " Kafka and become searchable, stop. Exit status 0 when the whole path works.")
     boolean smoke;
 
     public static void main(String[] args) {
@@ -71,54 +90,67 @@ public final class PirStream implements Callable<Integer> {
         Files.createDirectories(data);
         String apiKey = newApiKey(data.resolve("api-key"));
         Path dropFolder = Files.createDirectories(data.resolve("drop"));
-        int kafka = kafkaPort == 0 ? 0 : requireFree(kafkaPort, "--kafka-port");
-        int ingest = ingestPort == 0 ? 0 : requireFree(ingestPort, "--ingest-port");
+        Stack.Settings settings = new Stack.Settings(home, data, requireFree(kafkaPort, "--kafka-port"),
+                requireFree(ingestPort, "--ingest-port"), requireFree(embedPort, "--embed-port"),
+                requireFree(queryPort, "--query-port"), apiKey, dropFolder, Optional.ofNullable(checkpoint),
+                java.util.EnumSet.allOf(Stack.Service.class));
 
-        Stack stack = Stack.start(home, data, kafka, ingest, apiKey, dropFolder);
+        Stack stack = Stack.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "pirstream-shutdown"));
-        EmbeddedKafkaBroker broker = stack.broker();
-        ServiceProcess ingestService = stack.ingest();
-
-        printWelcome(broker, ingestService, apiKey, data, dropFolder);
         if (smoke) {
             try (stack) {
-                return smokeTest(broker, ingestService, apiKey);
+                return smokeTest(stack, apiKey);
             }
+        }
+        printWelcome(stack, apiKey, data, dropFolder);
+        if (demoFeed > 0) {
+            DemoFeed.post(new IngestClient(stack.ingest().baseUrl(), apiKey), demoFeed);
         }
         new CountDownLatch(1).await(); // until Ctrl-C; the shutdown hook stops everything
         return 0;
     }
 
-    private static void printWelcome(EmbeddedKafkaBroker broker, ServiceProcess ingest, String apiKey, Path data,
-                                     Path dropFolder) {
-        String url = ingest.baseUrl();
+    private static void printWelcome(Stack stack, String apiKey, Path data, Path dropFolder) {
+        String ingest = stack.ingest().baseUrl();
+        String query = stack.query().baseUrl();
+        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         System.out.printf("""
 
                 PIRStream is running.
-                  Kafka           %s   (data in %s)
-                  ingest-service  %s   (API docs: %s/q/swagger-ui)
-                  API key         %s   (role ingest; also in %s)
+                  Kafka            %s   (data in %s)
+                  ingest-service   %s   (API: %s/q/swagger-ui)
+                  embed-processor  %s/q/health, /q/metrics
+                  query-service    %s   (API: %s/q/swagger-ui)
+                  API key          %s   (roles ingest and analyst; also in %s)
 
-                Post a drone frame (JPEG or PNG):
+                Search by describing what you look for:
+                  curl -H "Authorization: Bearer %s" -H "Content-Type: application/json" \\
+                       -d '{"text": "a river through green fields", "k": 5}' %s/v1/search
+                Post a drone frame (JPEG or PNG), cut into 256 px chips and searchable a moment later:
                   curl -H "Authorization: Bearer %s" -F image=@frame.jpg -F platform=my-drone \\
                        -F capturedAt=%s -F centre=8.54,47.37 %s/v1/frames
-                Post a satellite scene (GeoTIFF, TIFF, JPEG, PNG), cut into 256 px chips:
+                Post a satellite scene (GeoTIFF, TIFF, JPEG, PNG):
                   curl -H "Authorization: Bearer %s" -F image=@scene.tif -F platform=sentinel-2a \\
                        -F capturedAt=%s %s/v1/scenes
                 Or drop JPEG/PNG frames into %s
-                Chips land on the Kafka topic %s; logs are in %s.
-                Press Ctrl-C to stop.
+                Logs are in %s. Press Ctrl-C to stop.
                 %n""",
-                broker.bootstrapServers(), broker.dataDir(), url, url, apiKey, data.resolve("api-key"),
-                apiKey, Instant.now().truncatedTo(ChronoUnit.SECONDS), url,
-                apiKey, Instant.now().truncatedTo(ChronoUnit.SECONDS), url,
-                dropFolder, Topics.CHIPS.name(), data.resolve("logs"));
+                stack.broker().bootstrapServers(), stack.broker().dataDir(), ingest, ingest, stack.embed().baseUrl(),
+                query, query, apiKey, data.resolve("api-key"),
+                apiKey, query,
+                apiKey, now, ingest,
+                apiKey, now, ingest,
+                dropFolder, data.resolve("logs"));
     }
 
-    /** Posts one generated frame and checks that its four chips were committed to the chips topic. */
-    private static int smokeTest(EmbeddedKafkaBroker broker, ServiceProcess ingest, String apiKey) {
+    /**
+     * Posts one generated frame, checks that its four chips were committed to the chips topic, then that each
+     * becomes searchable in the query service and a text search answers.
+     */
+    private static int smokeTest(Stack stack, String apiKey) {
         String captured = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.SECONDS).toString();
-        HttpResponse<String> response = new IngestClient(ingest.baseUrl(), apiKey).post("/v1/frames",
+        long start = System.nanoTime();
+        HttpResponse<String> response = new IngestClient(stack.ingest().baseUrl(), apiKey).post("/v1/frames",
                 TestImagery.png(512, 512, System.nanoTime()), "frame.png",
                 Map.of("platform", "smoke-test", "capturedAt", captured));
         Set<String> chipIds = new HashSet<>();
@@ -126,11 +158,17 @@ public final class PirStream implements Callable<Integer> {
         while (ids.find()) {
             chipIds.add(ids.group(1));
         }
-        Set<String> committed = committedChipIds(broker, chipIds, Duration.ofSeconds(30));
-        boolean ok = response.statusCode() == 200 && chipIds.size() == 4 && committed.equals(chipIds);
+        Set<String> committed = committedChipIds(stack.broker(), chipIds, Duration.ofSeconds(30));
+        QueryClient query = new QueryClient(stack.query().baseUrl(), apiKey);
+        Set<String> searchable = query.awaitSearchable(chipIds, Duration.ofSeconds(60));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        HttpResponse<String> search = query.search("a generated test frame", 4);
+        boolean ok = response.statusCode() == 200 && chipIds.size() == 4 && committed.equals(chipIds)
+                && searchable.equals(chipIds) && search.statusCode() == 200 && search.body().contains("\"count\":4");
         System.out.println((ok ? "SMOKE OK: " : "SMOKE FAILED: ") + "HTTP " + response.statusCode() + ", "
-                + chipIds.size() + " chip(s) in the answer, " + committed.size() + " of them committed to "
-                + Topics.CHIPS.name() + (ok ? "" : "; answer: " + response.body()));
+                + chipIds.size() + " chip(s) in the answer, " + committed.size() + " committed to "
+                + Topics.CHIPS.name() + ", " + searchable.size() + " searchable after " + millis + " ms; search HTTP "
+                + search.statusCode() + (ok ? "" : "; answers: " + response.body() + " / " + search.body()));
         return ok ? 0 : 1;
     }
 
@@ -172,6 +210,9 @@ public final class PirStream implements Callable<Integer> {
     }
 
     private static int requireFree(int port, String option) {
+        if (port == 0) {
+            return 0;
+        }
         try (ServerSocket socket = new ServerSocket(port)) {
             return port;
         } catch (IOException e) {

@@ -34,7 +34,10 @@ final class ServiceProcess implements AutoCloseable {
         this.httpPort = httpPort;
     }
 
-    /** Starts {@code java -jar jar} with the given environment added to ours. */
+    /**
+     * Starts {@code java <jvmOptions> -jar jar} with the given environment added to ours; {@code httpPort} is where the
+     * service serves {@code /q/health} (the caller passes it in the way the service reads it).
+     */
     static ServiceProcess start(String name, Path jar, int httpPort, Map<String, String> environment, Path logDir,
                                 List<String> jvmOptions) {
         if (!Files.isRegularFile(jar)) {
@@ -47,7 +50,6 @@ final class ServiceProcess implements AutoCloseable {
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmOptions);
-            command.add("-Dquarkus.http.port=" + httpPort);
             command.add("-jar");
             command.add(jar.toString());
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)

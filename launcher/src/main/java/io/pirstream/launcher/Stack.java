@@ -8,60 +8,123 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * The running embedded default: the broker with its topics and every service. Services are listed in
- * {@link #start} in dependency order and stopped in reverse.
+ * The running embedded default: the broker with its topics and every service, each in its own JVM as in
+ * production. Stopped in reverse order of start.
  */
 final class Stack implements AutoCloseable {
 
     private static final Duration SERVICE_START_TIMEOUT = Duration.ofMinutes(3);
 
+    /**
+     * What to start. A port of 0 means any free port.
+     *
+     * @param checkpoint PIR checkpoint for embedding and queries; empty: the shipped model
+     */
+    record Settings(Path home, Path data, int kafkaPort, int ingestPort, int embedPort, int queryPort, String apiKey,
+                    Path dropFolder, Optional<Path> checkpoint, Set<Service> services) {
+    }
+
+    /** The services the stack can run. */
+    enum Service { INGEST, EMBED, QUERY }
+
     private final List<AutoCloseable> running;
     private final EmbeddedKafkaBroker broker;
     private final ServiceProcess ingest;
+    private final ServiceProcess embed;
+    private final ServiceProcess query;
 
-    private Stack(List<AutoCloseable> running, EmbeddedKafkaBroker broker, ServiceProcess ingest) {
+    private Stack(List<AutoCloseable> running, EmbeddedKafkaBroker broker, ServiceProcess ingest, ServiceProcess embed,
+                  ServiceProcess query) {
         this.running = running;
         this.broker = broker;
         this.ingest = ingest;
+        this.embed = embed;
+        this.query = query;
     }
 
-    /**
-     * Starts the broker (data in {@code data/kafka}), creates the topics, starts the services and waits for them.
-     * A port of 0 means any free port.
-     */
-    static Stack start(Path home, Path data, int kafkaPort, int ingestPort, String apiKey, Path dropFolder) {
+    /** Starts the broker (data in {@code data/kafka}), creates the topics, starts the services and waits for them. */
+    static Stack start(Settings settings) {
         List<AutoCloseable> running = new ArrayList<>();
-        kafkaPort = kafkaPort == 0 ? freePort() : kafkaPort;
-        ingestPort = ingestPort == 0 ? freePort() : ingestPort;
+        Path home = settings.home();
+        Path logs = settings.data().resolve("logs");
         try {
+            int kafkaPort = orFree(settings.kafkaPort());
             System.out.println("Starting the embedded Kafka broker on localhost:" + kafkaPort + " ...");
-            EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().optDataDir(data.resolve("kafka"))
+            EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().optDataDir(settings.data().resolve("kafka"))
                     .optPort(kafkaPort).build().start();
             running.add(broker);
             broker.ensureTopics(Topics.core()).mismatches().forEach(System.out::println);
 
-            Map<String, String> environment = Map.of(
-                    "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                    "PIRSTREAM_INGEST_KEY", apiKey,
-                    "PIRSTREAM_DROP_FOLDER", dropFolder.toString());
-            System.out.println("Starting ingest-service on http://localhost:" + ingestPort + " ...");
-            ServiceProcess ingest = ServiceProcess.start("ingest-service",
-                    home.resolve("ingest-service/target/quarkus-app/quarkus-run.jar"), ingestPort, environment,
-                    data.resolve("logs"), List.of("-Xmx2g"));
-            running.add(ingest);
-            ingest.awaitReady(SERVICE_START_TIMEOUT);
-            return new Stack(running, broker, ingest);
+            Map<String, String> common = new HashMap<>();
+            common.put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
+            settings.checkpoint().ifPresent(dir -> common.put("PIRSTREAM_CHECKPOINT", dir.toAbsolutePath().toString()));
+            // one extracted PyTorch for every run (about 430 MB): the same cache the tests use
+            String djl = "-DENGINE_CACHE_DIR=" + System.getProperty("ENGINE_CACHE_DIR",
+                    Path.of(System.getProperty("user.home"), ".pirstream", "djl").toString());
+
+            ServiceProcess ingest = null;
+            ServiceProcess embed = null;
+            ServiceProcess query = null;
+            int ingestPort = orFree(settings.ingestPort());
+            if (settings.services().contains(Service.INGEST)) {
+                ingest = ServiceProcess.start("ingest-service",
+                        home.resolve("ingest-service/target/quarkus-app/quarkus-run.jar"), ingestPort,
+                        with(common, "PIRSTREAM_INGEST_KEY", settings.apiKey(), "PIRSTREAM_DROP_FOLDER",
+                                settings.dropFolder().toString()),
+                        logs, List.of("-Xmx2g", "-Dquarkus.http.port=" + ingestPort));
+                running.add(ingest);
+            }
+
+            int embedPort = orFree(settings.embedPort());
+            if (settings.services().contains(Service.EMBED)) {
+                embed = ServiceProcess.start("embed-processor",
+                        home.resolve("embed-processor/target/embed-processor.jar"), embedPort,
+                        with(common, "PIRSTREAM_EMBED_HTTP_PORT", String.valueOf(embedPort), "PIRSTREAM_EMBED_STATE_DIR",
+                                settings.data().resolve("state/embed").toString()),
+                        logs, List.of("-Xmx2g", "-Dai.djl.offline=true", djl));
+                running.add(embed);
+            }
+
+            int queryPort = orFree(settings.queryPort());
+            if (settings.services().contains(Service.QUERY)) {
+                query = ServiceProcess.start("query-service",
+                        home.resolve("query-service/target/quarkus-app/quarkus-run.jar"), queryPort,
+                        with(common, "PIRSTREAM_ANALYST_KEY", settings.apiKey(), "PIRSTREAM_QUERY_STATE_DIR",
+                                settings.data().resolve("state/query").toString()),
+                        logs, List.of("-Xmx2g", "-Dai.djl.offline=true", djl, "-Dquarkus.http.port=" + queryPort));
+                running.add(query);
+            }
+
+            for (ServiceProcess service : java.util.stream.Stream.of(ingest, embed, query).filter(java.util.Objects::nonNull).toList()) {
+                System.out.println("Waiting for " + service.name() + " on " + service.baseUrl() + " ...");
+                service.awaitReady(SERVICE_START_TIMEOUT);
+            }
+            return new Stack(running, broker, ingest, embed, query);
         } catch (RuntimeException e) {
-            new Stack(running, null, null).close();
+            new Stack(running, null, null, null, null).close();
             throw e;
         }
     }
 
-    private static int freePort() {
+    private static Map<String, String> with(Map<String, String> common, String... pairs) {
+        Map<String, String> environment = new HashMap<>(common);
+        for (int i = 0; i < pairs.length; i += 2) {
+            environment.put(pairs[i], pairs[i + 1]);
+        }
+        return environment;
+    }
+
+    private static int orFree(int port) {
+        if (port != 0) {
+            return port;
+        }
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
@@ -75,6 +138,14 @@ final class Stack implements AutoCloseable {
 
     ServiceProcess ingest() {
         return ingest;
+    }
+
+    ServiceProcess embed() {
+        return embed;
+    }
+
+    ServiceProcess query() {
+        return query;
     }
 
     /** Stops services first, then the broker. Safe to call twice. */

@@ -2,6 +2,7 @@ package io.pirstream.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pirstream.model.UntrainedCheckpoints;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,12 +11,15 @@ import picocli.CommandLine;
 /** The README's first command, end to end: broker, topics, services, one frame through to Kafka. */
 class LauncherIT {
 
+    /** Plumbing only, so a tiny untrained model is enough: ingest -> Kafka -> embed -> index -> search. */
     @Test
-    void embeddedDefaultIngestsAFrameEndToEnd(@TempDir Path data) {
+    void embeddedDefaultTakesAFrameFromUploadToSearch(@TempDir Path data, @TempDir Path model) {
+        UntrainedCheckpoints.writeTiny(model);
         Path home = Path.of("..").toAbsolutePath().normalize();
         int status = new CommandLine(new PirStream()).execute("--home", home.toString(), "--data-dir", data.toString(),
-                "--kafka-port", "0", "--ingest-port", "0", "--smoke");
-        assertThat(status).as("exit status of pirstream --smoke (0: a frame went through HTTP to the chips topic)")
+                "--kafka-port", "0", "--ingest-port", "0", "--embed-port", "0", "--query-port", "0",
+                "--checkpoint", model.toString(), "--smoke");
+        assertThat(status).as("exit status of pirstream --smoke (0: a frame went from HTTP upload to search results)")
                 .isZero();
     }
 }
