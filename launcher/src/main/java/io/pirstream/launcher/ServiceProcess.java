@@ -23,15 +23,17 @@ final class ServiceProcess implements AutoCloseable {
     private static final Duration GRACE = Duration.ofSeconds(15);
 
     private final String name;
-    private final Process process;
+    private final ProcessBuilder builder;
     private final Path log;
     private final int httpPort;
+    private Process process;
 
-    private ServiceProcess(String name, Process process, Path log, int httpPort) {
+    private ServiceProcess(String name, ProcessBuilder builder, Path log, int httpPort) throws IOException {
         this.name = name;
-        this.process = process;
+        this.builder = builder;
         this.log = log;
         this.httpPort = httpPort;
+        this.process = builder.start();
     }
 
     /**
@@ -53,9 +55,9 @@ final class ServiceProcess implements AutoCloseable {
             command.add("-jar");
             command.add(jar.toString());
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().putAll(environment);
-            return new ServiceProcess(name, builder.start(), log, httpPort);
+            return new ServiceProcess(name, builder, log, httpPort);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start " + name, e);
         }
@@ -101,6 +103,16 @@ final class ServiceProcess implements AutoCloseable {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** Stops the service gracefully and starts it again with the same command and environment. */
+    synchronized void restart() {
+        close();
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot restart " + name, e);
+        }
     }
 
     @Override

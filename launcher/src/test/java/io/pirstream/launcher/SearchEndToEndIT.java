@@ -1,0 +1,141 @@
+package io.pirstream.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.pirstream.model.PirModel;
+import io.pirstream.model.synth.SyntheticScenes;
+import io.pirstream.schemas.Topics;
+import java.io.ByteArrayOutputStream;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole product with the shipped model: generated aerial scenes with known content go in through the ingest
+ * HTTP API; text queries describing them find them; filters narrow; a restarted query service answers the same; a
+ * deleted chip disappears.
+ */
+class SearchEndToEndIT {
+
+    private static final Pattern CHIP_ID = Pattern.compile("\"chipId\":\"([0-9a-f]{64})\"");
+    private static final String KEY = "e2e-key-0123456789abcdef";
+
+    @Test
+    void textQueriesFindTheScenesTheyDescribe(@TempDir Path data) throws Exception {
+        assumeTrue(PirModel.class.getResource(PirModel.DEFAULT_RESOURCE + "/checkpoint.json") != null,
+                "no shipped checkpoint on the classpath (pir-model/src/main/resources" + PirModel.DEFAULT_RESOURCE + ")");
+        Path home = Path.of("..").toAbsolutePath().normalize();
+        Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, KEY, data.resolve("drop"),
+                Optional.empty(), EnumSet.allOf(Stack.Service.class));
+        try (Stack stack = Stack.start(settings)) {
+            IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), KEY);
+            QueryClient query = new QueryClient(stack.query().baseUrl(), KEY);
+
+            // 1. one generated scene per class, each a single 256 px chip; time upload -> searchable
+            Map<String, String> chipByCaption = new LinkedHashMap<>();
+            List<Long> searchableMillis = new ArrayList<>();
+            for (int i = 0; i < SyntheticScenes.LABELS.size(); i++) {
+                SyntheticScenes.Scene scene = SyntheticScenes.generate(77_000 + i, 256, SyntheticScenes.LABELS.get(i));
+                long start = System.nanoTime();
+                HttpResponse<String> response = ingest.post("/v1/frames", png(scene), "scene.png", Map.of(
+                        "platform", i % 2 == 0 ? "uav-even" : "uav-odd",
+                        "capturedAt", Instant.parse("2026-11-01T00:00:00Z").plus(Duration.ofDays(i)).toString()));
+                assertThat(response.statusCode()).as("upload of " + scene.label()).isEqualTo(200);
+                String chipId = firstChipId(response.body());
+                assertThat(query.awaitSearchable(Set.of(chipId), Duration.ofSeconds(60))).as("searchable: " + scene.label())
+                        .containsExactly(chipId);
+                searchableMillis.add((System.nanoTime() - start) / 1_000_000);
+                chipByCaption.put(scene.captions().get(0), chipId);
+            }
+            System.out.println("upload -> searchable (ms): " + searchableMillis);
+
+            // 2. each scene's caption finds it among the top 3 of 7 (chance: 3 in 7)
+            int found = 0;
+            for (var entry : chipByCaption.entrySet()) {
+                List<String> top = chipIds(query.search(entry.getKey(), 3).body());
+                System.out.println("'" + entry.getKey() + "' -> " + (top.contains(entry.getValue()) ? "found" : "missed"));
+                found += top.contains(entry.getValue()) ? 1 : 0;
+            }
+            assertThat(found).as("scenes found in the top 3 by their own description, of 7").isGreaterThanOrEqualTo(5);
+
+            // 3. filters narrow the results
+            String anyCaption = chipByCaption.keySet().iterator().next();
+            assertThat(chipIds(search(stack, anyCaption, "\"platforms\": [\"uav-odd\"]"))).as("platform filter")
+                    .hasSize(3);
+            assertThat(chipIds(search(stack, anyCaption, "\"from\": \"2026-11-03T00:00:00Z\", \"to\": \"2026-11-04T00:00:00Z\"")))
+                    .as("time filter").hasSize(2);
+
+            // 4. a restarted query service answers the same (from its local copy of the index)
+            List<String> before = chipIds(query.search(anyCaption, 7).body());
+            stack.query().restart();
+            stack.query().awaitReady(Duration.ofMinutes(2));
+            assertThat(chipIds(query.search(anyCaption, 7).body())).as("same ranking after restart").isEqualTo(before);
+
+            // 5. deleting a chip (tombstone on pir.chips) removes it from results
+            String deleted = chipByCaption.values().iterator().next();
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker().bootstrapServers()),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>(Topics.CHIPS.name(), deleted, null)).get();
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (query.isSearchable(deleted) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(query.isSearchable(deleted)).as("deleted chip gone").isFalse();
+            assertThat(chipIds(query.search(anyCaption, 7).body())).as("deleted chip not in results").doesNotContain(deleted)
+                    .hasSize(6);
+        }
+    }
+
+    private static String search(Stack stack, String text, String filters) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(stack.query().baseUrl() + "/v1/search"))
+                .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"text\": \"" + text + "\", \"k\": 7,"
+                        + " \"filters\": {" + filters + "}}")).build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("filtered search: " + response.body()).isEqualTo(200);
+        return response.body();
+    }
+
+    private static String firstChipId(String body) {
+        Matcher matcher = CHIP_ID.matcher(body);
+        assertThat(matcher.find()).as("chip id in " + body).isTrue();
+        return matcher.group(1);
+    }
+
+    private static List<String> chipIds(String body) {
+        List<String> ids = new ArrayList<>();
+        Matcher matcher = CHIP_ID.matcher(body);
+        while (matcher.find()) {
+            ids.add(matcher.group(1));
+        }
+        return ids;
+    }
+
+    private static byte[] png(SyntheticScenes.Scene scene) throws java.io.IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(scene.image(), "png", out);
+        return out.toByteArray();
+    }
+}
