@@ -61,6 +61,11 @@ public final class VectorIndex implements Closeable {
     static final String NORTH = "north";
     static final String RECORD = "record";
 
+    /** HNSW candidates explored per wanted result (see BENCHMARKS.md for the recall/latency trade-off). */
+    public static final int CANDIDATE_FACTOR = 5;
+    /** Fewest HNSW candidates explored, even for small k. */
+    public static final int MIN_CANDIDATES = 50;
+
     private static final AvroSerde<Embedding> RECORDS = AvroSerde.of(Embedding.class);
 
     private final Directory directory;
@@ -179,7 +184,9 @@ public final class VectorIndex implements Closeable {
         Query filter = filters.restrictsDocuments() ? filterQuery(filters) : null;
         IndexSearcher searcher = acquire();
         try {
-            TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, query, k, filter), k);
+            // explore more candidates than asked for: HNSW recall rises steeply with the beam, cost slowly
+            int candidates = Math.max(k * CANDIDATE_FACTOR, MIN_CANDIDATES);
+            TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, query, candidates, filter), k);
             List<Hit> hits = new ArrayList<>(top.scoreDocs.length);
             var storedFields = searcher.storedFields();
             for (ScoreDoc scoreDoc : top.scoreDocs) {
