@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
  * and stops everything on Ctrl-C.
  */
 @Command(name = "pirstream", mixinStandardHelpOptions = true, version = "PIRStream 0.1.0",
-        subcommands = IngestBenchmark.class,
+        subcommands = {IngestBenchmark.class, EmbedBenchmark.class},
         description = "Runs PIRStream on an embedded Kafka broker: ingest imagery, search it by text.")
 public final class PirStream implements Callable<Integer> {
 
@@ -81,6 +81,10 @@ public final class PirStream implements Callable<Integer> {
     boolean smoke;
 
     public static void main(String[] args) {
+        // the model is loaded from the classpath only; PyTorch is extracted once into a shared cache
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        System.setProperty("ENGINE_CACHE_DIR", System.getProperty("ENGINE_CACHE_DIR",
+                Path.of(System.getProperty("user.home"), ".pirstream", "djl").toString()));
         System.exit(new CommandLine(new PirStream()).execute(args));
     }
 

@@ -28,7 +28,13 @@ final class Stack implements AutoCloseable {
      * @param checkpoint PIR checkpoint for embedding and queries; empty: the shipped model
      */
     record Settings(Path home, Path data, int kafkaPort, int ingestPort, int embedPort, int queryPort, String apiKey,
-                    Path dropFolder, Optional<Path> checkpoint, Set<Service> services) {
+                    Path dropFolder, Optional<Path> checkpoint, Set<Service> services, Map<String, String> environment) {
+
+        /** Every service, default environment. */
+        Settings(Path home, Path data, int kafkaPort, int ingestPort, int embedPort, int queryPort, String apiKey,
+                 Path dropFolder, Optional<Path> checkpoint, Set<Service> services) {
+            this(home, data, kafkaPort, ingestPort, embedPort, queryPort, apiKey, dropFolder, checkpoint, services, Map.of());
+        }
     }
 
     /** The services the stack can run. */
@@ -62,7 +68,7 @@ final class Stack implements AutoCloseable {
             running.add(broker);
             broker.ensureTopics(Topics.core()).mismatches().forEach(System.out::println);
 
-            Map<String, String> common = new HashMap<>();
+            Map<String, String> common = new HashMap<>(settings.environment());
             common.put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
             settings.checkpoint().ifPresent(dir -> common.put("PIRSTREAM_CHECKPOINT", dir.toAbsolutePath().toString()));
             // one extracted PyTorch for every run (about 430 MB): the same cache the tests use

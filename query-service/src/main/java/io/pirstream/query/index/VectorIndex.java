@@ -24,6 +24,7 @@ import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -65,6 +66,8 @@ public final class VectorIndex implements Closeable {
     public static final int CANDIDATE_FACTOR = 5;
     /** Fewest HNSW candidates explored, even for small k. */
     public static final int MIN_CANDIDATES = 50;
+    /** Segments of similar size tolerated before they are merged (Lucene's default is 10). */
+    public static final double SEGMENTS_PER_TIER = 2;
 
     private static final AvroSerde<Embedding> RECORDS = AvroSerde.of(Embedding.class);
 
@@ -78,8 +81,13 @@ public final class VectorIndex implements Closeable {
     private VectorIndex(Directory directory, int dimension, long refreshMillis) throws IOException {
         this.directory = directory;
         this.dimension = dimension;
+        // Every segment has its own HNSW graph and a search visits all of them, so merge eagerly into few segments
+        // (BENCHMARKS.md: 31 segments answered 40x slower than one).
+        TieredMergePolicy merges = new TieredMergePolicy();
+        merges.setSegmentsPerTier(SEGMENTS_PER_TIER);
+        merges.setFloorSegmentMB(64);
         this.writer = new IndexWriter(directory, new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
-                .setRAMBufferSizeMB(64));
+                .setRAMBufferSizeMB(128).setMergePolicy(merges));
         this.searchers = new SearcherManager(writer, null);
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "vector-index-refresh");
@@ -162,6 +170,30 @@ public final class VectorIndex implements Closeable {
             writer.commit();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot commit the vector index", e);
+        }
+    }
+
+    /** Number of index segments searched per query (each has its own HNSW graph). */
+    public int segments() {
+        IndexSearcher searcher = acquire();
+        try {
+            return searcher.getIndexReader().leaves().size();
+        } finally {
+            release(searcher);
+        }
+    }
+
+    /**
+     * Merges the index down to at most {@code maxSegments} segments (one HNSW graph each), which makes searches
+     * faster; expensive, for maintenance windows and after bulk loads.
+     */
+    public void merge(int maxSegments) {
+        try {
+            writer.forceMerge(maxSegments);
+            writer.commit();
+            refresh();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot merge the vector index", e);
         }
     }
 

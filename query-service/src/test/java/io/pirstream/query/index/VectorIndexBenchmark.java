@@ -87,17 +87,14 @@ public final class VectorIndexBenchmark {
             index.commit();
             index.refresh();
             double insertPerSecond = vectors.length / ((System.nanoTime() - start) / 1e9);
-            warmUp(() -> index.search(queries[0], K, SearchFilters.NONE));
-            long[] nanos = new long[queries.length];
-            double recall = 0;
-            for (int q = 0; q < queries.length; q++) {
-                long t = System.nanoTime();
-                List<Hit> hits = index.search(queries[q], K, SearchFilters.NONE);
-                nanos[q] = System.nanoTime() - t;
-                Set<Integer> ids = new HashSet<>();
-                hits.forEach(h -> ids.add(Integer.parseInt(h.embedding().getChipId())));
-                recall += overlap(ids, truth.get(q));
-            }
+            System.out.printf("  Lucene after streaming inserts: %d segments%n", index.segments());
+            measureLucene(index, queries, truth, "as inserted");
+            long mergeStart = System.nanoTime();
+            index.merge(1);
+            System.out.printf("  Lucene merge to 1 segment: %.1f s%n", (System.nanoTime() - mergeStart) / 1e9);
+            double[] merged = measureLucene(index, queries, truth, "merged");
+            double recall = merged[0] * queries.length;
+            long[] nanos = lastNanos;
             long t = System.nanoTime();
             for (int i = 0; i < DELETES; i++) {
                 index.delete(String.valueOf(i));
@@ -109,9 +106,32 @@ public final class VectorIndexBenchmark {
             try (Stream<Path> files = Files.walk(dir)) {
                 bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
             }
-            report("Lucene 9.12 HNSW (VectorIndex: vector + metadata + stored record, on disk)",
+            report("Lucene 9.12 HNSW (VectorIndex: vector + metadata + stored record, on disk; merged)",
                     recall / queries.length, nanos, insertPerSecond, bytes / vectors.length, deleteMicros);
         }
+    }
+
+    private static long[] lastNanos;
+
+    /** Recall and latency of the Lucene index as it is now; prints them and returns {recall}. */
+    private static double[] measureLucene(VectorIndex index, float[][] queries, List<Set<Integer>> truth, String label) {
+        warmUp(() -> index.search(queries[0], K, SearchFilters.NONE));
+        long[] nanos = new long[queries.length];
+        double recall = 0;
+        for (int q = 0; q < queries.length; q++) {
+            long t = System.nanoTime();
+            List<Hit> hits = index.search(queries[q], K, SearchFilters.NONE);
+            nanos[q] = System.nanoTime() - t;
+            Set<Integer> ids = new HashSet<>();
+            hits.forEach(h -> ids.add(Integer.parseInt(h.embedding().getChipId())));
+            recall += overlap(ids, truth.get(q));
+        }
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        System.out.printf("  Lucene %s: recall@10 %.3f, p50 %.2f ms, p99 %.2f ms%n", label, recall / queries.length,
+                sorted[sorted.length / 2] / 1e6, sorted[(int) Math.ceil(0.99 * sorted.length) - 1] / 1e6);
+        lastNanos = nanos;
+        return new double[] {recall / queries.length};
     }
 
     /** An hnswlib item: an id and its vector. */
