@@ -2,6 +2,7 @@ package io.pirstream.query;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.pirstream.model.PirModel;
 import io.pirstream.query.index.EmbeddingIndexTopology;
 import io.pirstream.query.index.Hit;
@@ -75,8 +76,13 @@ public class SearchEngine {
         deadLetters = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all"),
                 Topics.DLQ.keySerde().serializer(), Topics.DLQ.valueSerde().serializer());
+        Timer freshness = Timer.builder("pirstream.query.freshness")
+                .description("Embedding emitted -> applied to the index (searchable within refresh-interval more)")
+                .publishPercentiles(0.5, 0.99).register(metrics);
         built = EmbeddingIndexTopology.build(embeddings, model.dimension(), model.version(), config.refreshInterval(),
-                this::publishDeadLetter, config.applicationId());
+                this::publishDeadLetter, indexed -> freshness.record(
+                        Duration.between(indexed.getEmbeddedAt(), java.time.Instant.now()).abs()),
+                config.applicationId());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());

@@ -252,7 +252,8 @@ class QueryServiceIT {
                 .body("checks.find { it.name == 'vector-store' }.data.streamsState", equalTo("RUNNING"))
                 .body("checks.find { it.name == 'vector-store' }.data.modelVersion", equalTo(model.version()));
         given().get("/q/metrics").then().statusCode(200).body(containsString("pirstream_query_index_size"))
-                .body(containsString("pirstream_query_search_seconds"));
+                .body(containsString("pirstream_query_search_seconds"))
+                .body(containsString("pirstream_query_freshness_seconds"));
     }
 
     static ValidatableResponse expectProblem(ValidatableResponse response, int status, String reason) {

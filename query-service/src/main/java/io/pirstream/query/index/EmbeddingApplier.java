@@ -29,15 +29,16 @@ public final class EmbeddingApplier {
     }
 
     /**
+     * @return the embedding indexed, or null for a deletion
      * @throws Refused when the value is not a decodable embedding of this index's model version and dimension
      */
-    public void apply(String key, byte[] value) {
+    public Embedding apply(String key, byte[] value) {
         if (key == null) {
             throw new Refused("embedding record without a key: records are keyed by chip id", null);
         }
         if (value == null) {
             index.delete(key);
-            return;
+            return null;
         }
         Embedding embedding;
         try {
@@ -57,5 +58,6 @@ public final class EmbeddingApplier {
         } catch (IllegalArgumentException e) {
             throw new Refused(e.getMessage(), e);
         }
+        return embedding;
     }
 }

@@ -31,8 +31,10 @@ public final class EmbeddingIndexTopology {
     }
 
     public static Built build(Topic<String, Embedding> embeddings, int dimension, String modelVersion,
-                              Duration refreshInterval, Consumer<DeadLetter> deadLetters, String applicationId) {
-        VectorStore store = new VectorStore(STORE, dimension, modelVersion, refreshInterval, deadLetters, applicationId);
+                              Duration refreshInterval, Consumer<DeadLetter> deadLetters, Consumer<Embedding> indexed,
+                              String applicationId) {
+        VectorStore store = new VectorStore(STORE, dimension, modelVersion, refreshInterval, deadLetters, indexed,
+                applicationId);
         Topology topology = new Topology();
         topology.addGlobalStore(new VectorStore.Builder(store), SOURCE, Serdes.String().deserializer(),
                 Serdes.ByteArray().deserializer(), embeddings.name(), UPDATER,

@@ -63,9 +63,9 @@ public final class VectorIndex implements Closeable {
     static final String RECORD = "record";
 
     /** HNSW candidates explored per wanted result (see BENCHMARKS.md for the recall/latency trade-off). */
-    public static final int CANDIDATE_FACTOR = 5;
+    public static final int CANDIDATE_FACTOR = 10;
     /** Fewest HNSW candidates explored, even for small k. */
-    public static final int MIN_CANDIDATES = 50;
+    public static final int MIN_CANDIDATES = 100;
     /** Segments of similar size tolerated before they are merged (Lucene's default is 10). */
     public static final double SEGMENTS_PER_TIER = 2;
 

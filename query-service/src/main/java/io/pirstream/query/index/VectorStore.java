@@ -2,6 +2,7 @@ package io.pirstream.query.index;
 
 import io.pirstream.schemas.DeadLetters;
 import io.pirstream.schemas.avro.DeadLetter;
+import io.pirstream.schemas.avro.Embedding;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,18 +33,20 @@ public final class VectorStore implements StateStore {
     private final String modelVersion;
     private final Duration refreshInterval;
     private final Consumer<DeadLetter> deadLetters;
+    private final Consumer<Embedding> indexed;
     private final String processor;
     private VectorIndex index;
     private EmbeddingApplier applier;
     private volatile boolean open;
 
     VectorStore(String name, int dimension, String modelVersion, Duration refreshInterval,
-                Consumer<DeadLetter> deadLetters, String processor) {
+                Consumer<DeadLetter> deadLetters, Consumer<Embedding> indexed, String processor) {
         this.name = name;
         this.dimension = dimension;
         this.modelVersion = modelVersion;
         this.refreshInterval = refreshInterval;
         this.deadLetters = deadLetters;
+        this.indexed = indexed;
         this.processor = processor;
     }
 
@@ -87,7 +90,10 @@ public final class VectorStore implements StateStore {
     /** Applies one record; a refused record becomes a dead letter and the stream goes on. */
     void apply(String key, byte[] value, String topic, int partition, long offset) {
         try {
-            applier.apply(key, value);
+            Embedding embedding = applier.apply(key, value);
+            if (embedding != null && !"restore".equals(topic)) {
+                indexed.accept(embedding);
+            }
         } catch (EmbeddingApplier.Refused e) {
             deadLetters.accept(DeadLetters.of(topic, partition, offset,
                     key == null ? null : key.getBytes(StandardCharsets.UTF_8), value, processor, e, Instant.now()));
