@@ -27,6 +27,7 @@ import java.util.stream.Stream;
  *
  * <pre>./mvnw -q -pl query-service test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.pirstream.query.index.VectorIndexBenchmark -Dexec.args="100000 192"</pre>
+ * A third argument {@code lucene-only} skips hnswlib (its single-threaded build takes long at 1M).
  */
 public final class VectorIndexBenchmark {
 
@@ -74,7 +75,9 @@ public final class VectorIndexBenchmark {
         report("exact scan (float[] dot products)", 1.0, exactNanos, Double.NaN, (long) n * dim * 4 / n, Double.NaN);
 
         lucene(vectors, queries, truth, dim);
-        hnswlib(vectors, queries, truth, dim);
+        if (args.length < 3 || !args[2].equals("lucene-only")) {
+            hnswlib(vectors, queries, truth, dim);
+        }
     }
 
     private static void lucene(float[][] vectors, float[][] queries, List<Set<Integer>> truth, int dim) throws Exception {
