@@ -20,9 +20,16 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from <work>/last if present")
     boolean resume;
 
+    @Option(names = "--instruction-weights",
+            description = "Reuse an instruction encoder from an earlier run (<work>/instruction.params) instead of pre-training it")
+    Path instructionWeights;
+
     @Override
     public Integer call() {
         TrainConfig c = TrainConfig.read(config);
+        if (instructionWeights != null) {
+            c = c.withInstructionWeights(instructionWeights.toAbsolutePath().toString());
+        }
         PirTrainer.Result result = PirTrainer.run(c, work, resume, System.out);
         System.out.printf("best checkpoint %s (score %.2f) in %s after %.0f s%n", result.best().version(), result.bestScore(),
                 work.resolve(PirTrainer.BEST), result.seconds());

@@ -98,6 +98,12 @@ public record TrainConfig(
         return path == null ? null : base.resolve(path).normalize().toString();
     }
 
+    /** A copy that reuses pre-trained instruction weights. */
+    public TrainConfig withInstructionWeights(String path) {
+        return new TrainConfig(model, rsicd, rsscn7, synthetic, syntheticVal, batch, lr, weightDecay, warmupSteps, schedule, epochs,
+                instructionEpochs, instructionLr, augment, seed, lambdaCs, maxTrainImages, path);
+    }
+
     /** A copy with another model config. */
     public TrainConfig withModel(ModelConfig m) {
         return new TrainConfig(m, rsicd, rsscn7, synthetic, syntheticVal, batch, lr, weightDecay, warmupSteps, schedule, epochs,
