@@ -1,11 +1,11 @@
-package io.pirstream.service.api;
+package io.pirstream.ingest.api;
 
 import io.pirstream.ingest.IngestResult;
-import io.pirstream.service.api.ProblemException;
 import io.pirstream.ingest.IngestService;
 import io.pirstream.ingest.UploadMetadata;
 import io.pirstream.ingest.imagery.Tiler;
 import io.pirstream.schemas.avro.Source;
+import io.pirstream.service.api.ProblemException;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
