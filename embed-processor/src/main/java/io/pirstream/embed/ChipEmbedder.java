@@ -92,20 +92,18 @@ public final class ChipEmbedder {
         ByteBuffer buffer = chip.getImage().duplicate();
         byte[] bytes = new byte[buffer.remaining()];
         buffer.get(bytes);
+        BufferedImage image;
         try {
-            BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
-            if (image == null) {
-                throw new IllegalArgumentException("chip " + chip.getChipId() + ": " + bytes.length + " bytes declared "
-                        + chip.getFormat() + " are not a readable image");
-            }
-            return image;
+            image = ImageIO.read(new ByteArrayInputStream(bytes));
         } catch (IOException | RuntimeException e) {
-            if (e instanceof IllegalArgumentException iae && iae.getMessage() != null && iae.getMessage().startsWith("chip ")) {
-                throw iae;
-            }
             throw new IllegalArgumentException("chip " + chip.getChipId() + ": corrupt " + chip.getFormat() + " image ("
                     + bytes.length + " bytes): " + e.getMessage(), e);
         }
+        if (image == null) {
+            throw new IllegalArgumentException("chip " + chip.getChipId() + ": " + bytes.length + " bytes declared "
+                    + chip.getFormat() + " are not a readable image");
+        }
+        return image;
     }
 
     private static List<Float> floats(float[] values) {

@@ -67,10 +67,6 @@ final class ServiceProcess implements AutoCloseable {
         return name;
     }
 
-    Path log() {
-        return log;
-    }
-
     String baseUrl() {
         return "http://localhost:" + httpPort;
     }
@@ -99,10 +95,6 @@ final class ServiceProcess implements AutoCloseable {
             sleep(250);
         }
         throw new IllegalStateException(name + " was not ready within " + timeout + "; see " + log);
-    }
-
-    boolean isAlive() {
-        return process.isAlive();
     }
 
     /** Stops the service gracefully and starts it again with the same command and environment. */

@@ -122,10 +122,6 @@ public class SearchEngine {
         return model.version();
     }
 
-    public String indexVersion() {
-        return model.version(); // the index is fed by the topic of the query model's version, so they are one
-    }
-
     public KafkaStreams.State state() {
         return streams == null ? KafkaStreams.State.CREATED : streams.state();
     }
