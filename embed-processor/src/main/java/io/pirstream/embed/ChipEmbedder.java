@@ -57,7 +57,12 @@ public final class ChipEmbedder {
             for (int i = 0; i < readable.size(); i++) {
                 int index = readable.get(i);
                 Chip chip = chips.get(index);
-                outcomes.set(index, new Outcome(chip, record(chip, embeddings.get(i), images.get(i), now), null));
+                ImageEmbedding embedding = embeddings.get(i);
+                outcomes.set(index, isFinite(embedding.vector())
+                        ? new Outcome(chip, record(chip, embedding, images.get(i), now), null)
+                        // a NaN vector would match nothing and poison the index: dead-letter it, naming the model
+                        : new Outcome(chip, null, new IllegalStateException("model " + model.version()
+                                + " produced a non-finite embedding for chip " + chip.getChipId())));
             }
         }
         return outcomes;
@@ -104,6 +109,15 @@ public final class ChipEmbedder {
                     + chip.getFormat() + " are not a readable image");
         }
         return image;
+    }
+
+    private static boolean isFinite(float[] vector) {
+        for (float x : vector) {
+            if (!Float.isFinite(x)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static List<Float> floats(float[] values) {

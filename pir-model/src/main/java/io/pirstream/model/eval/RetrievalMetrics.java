@@ -47,7 +47,7 @@ public final class RetrievalMetrics {
             }
             int rank = 1;
             for (int c = 0; c < captions.length; c++) {
-                if (captionImage[c] != i && sims[i][c] > best) {
+                if (captionImage[c] != i && ranksAhead(sims[i][c], best)) {
                     rank++;
                 }
             }
@@ -58,7 +58,7 @@ public final class RetrievalMetrics {
             float own = sims[captionImage[c]][c];
             int rank = 1;
             for (int i = 0; i < images.length; i++) {
-                if (i != captionImage[c] && sims[i][c] > own) {
+                if (i != captionImage[c] && ranksAhead(sims[i][c], own)) {
                     rank++;
                 }
             }
@@ -70,6 +70,14 @@ public final class RetrievalMetrics {
         double[] t2i3 = {t2i[0], t2i[4], t2i[9]};
         double mean = (i2t3[0] + i2t3[1] + i2t3[2] + t2i3[0] + t2i3[1] + t2i3[2]) / 6.0;
         return new Recall(i2t3, t2i3, mean, i2t, t2i);
+    }
+
+    /**
+     * Whether a wrong candidate ranks ahead of the right one. Ties and NaN count against the model:
+     * a collapsed or diverged network (every score equal, or NaN) must score zero, not perfect.
+     */
+    private static boolean ranksAhead(float wrong, float right) {
+        return !(wrong < right);
     }
 
     private static double[] curve(int[] ranks) {

@@ -138,17 +138,26 @@ public final class PirTrainer {
             for (int epoch = state.epoch + 1; epoch <= config.epochs(); epoch++) {
                 Collections.shuffle(order, random);
                 Progress progress = new Progress(log, String.format("epoch %d/%d", epoch, config.epochs()), steps);
+                int skipped = 0;
                 for (int s = 0; s < steps; s++) {
                     List<Item> chunk = order.subList(s * config.batch(), (s + 1) * config.batch());
                     float value = step(network, ps, manager, featurizer, chunk, config, loss, random);
-                    opt.step();
+                    if (!opt.step()) {
+                        skipped++;
+                        log.printf("epoch %d step %d: loss %s, gradient not finite; update skipped%n", epoch, s + 1, value);
+                    }
                     progress.step(s + 1, value, chunk.size());
+                }
+                if (skipped > steps / 2) {
+                    throw new IllegalStateException(String.format("training diverged in epoch %d: %d of %d updates had non-finite"
+                            + " gradients; lower lr or raise warmupSteps in the config, then resume from %s", epoch, skipped, steps, lastDir));
                 }
                 // 3. validate, 4. checkpoint
                 Map<String, Object> metrics = validate(network, mc, manager, featurizer, data, log);
                 Map<String, Object> facts = new LinkedHashMap<>(trainingFacts);
                 facts.put("epoch", epoch);
                 facts.put("trainImagesPerSecond", round(progress.throughput()));
+                facts.put("skippedUpdates", skipped);
                 metrics.put("training", facts);
                 double score = score(metrics);
                 byte[] weights = Checkpoint.weights(network);
