@@ -6,19 +6,21 @@ import io.pirstream.schemas.avro.Chip;
 import io.pirstream.schemas.avro.DeadLetter;
 import io.pirstream.schemas.avro.Embedding;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The embed-processor's topology: {@code pir.chips} -> micro-batches in a changelogged store -> PIR image
- * embedding -> {@code pir.embeddings.<model version>}; records that cannot be processed go to {@code pir.dlq}.
+ * The embed-processor's topology: {@code pir.chips} -> a changelogged store of chips waiting for the model ->
+ * PIR image embedding, batched across tasks by the {@link InferenceQueue} -> {@code pir.embeddings.<model version>};
+ * records that cannot be processed go to {@code pir.dlq}.
  *
  * <pre>
- *   chips-source (String, raw bytes) -> chip-batcher [pending store] -+-> embeddings-sink
- *                                                                      +-> dlq-sink
+ *   chips-source (String, raw bytes) -> chip-embedder [pending store] -+-> embeddings-sink
+ *                                            |        ^                  +-> dlq-sink
+ *                                            v        |
+ *                                     InferenceQueue (one model thread for all tasks)
  * </pre>
  * Chip values are read as raw bytes so that an undecodable record becomes a dead letter with its original bytes
  * instead of stopping the stream.
@@ -26,10 +28,10 @@ import org.apache.kafka.streams.state.Stores;
 public final class ChipEmbeddingTopology {
 
     static final String SOURCE = "chips-source";
-    static final String BATCHER = "chip-batcher";
+    static final String EMBEDDER = "chip-embedder";
     static final String EMBEDDINGS_SINK = "embeddings-sink";
     static final String DLQ_SINK = "dlq-sink";
-    /** Changelogged buffer of chips waiting for their batch. */
+    /** Changelogged buffer of chips waiting for the model. */
     public static final String PENDING_STORE = "pending-chips";
 
     private ChipEmbeddingTopology() {
@@ -37,15 +39,7 @@ public final class ChipEmbeddingTopology {
 
     /** Settings of the topology. */
     public record Settings(Topic<String, Chip> chips, Topic<String, Embedding> embeddings, Topic<byte[], DeadLetter> dlq,
-                           int batchSize, Duration maxWait, String applicationId) {
-        public Settings {
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
-            }
-            if (maxWait.isNegative() || maxWait.isZero()) {
-                throw new IllegalArgumentException("maxWait must be positive, got " + maxWait);
-            }
-        }
+                           String applicationId) {
     }
 
     /** The output topic of a model: one embedding topic per model version. */
@@ -53,20 +47,24 @@ public final class ChipEmbeddingTopology {
         return Topics.embeddings(embedder.modelVersion());
     }
 
-    public static Topology build(ChipEmbedder embedder, Settings settings, EmbedMetrics metrics) {
+    /**
+     * The topology; every task hands its chips to {@code inference}, which the caller closes after the streams
+     * instance.
+     */
+    public static Topology build(InferenceQueue inference, Settings settings, EmbedMetrics metrics) {
         Topic<String, Embedding> embeddings = settings.embeddings();
         Serializer<Object> dlqKey = (topic, key) -> key == null ? null : ((String) key).getBytes(StandardCharsets.UTF_8);
         Topology topology = new Topology();
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 settings.chips().name());
-        topology.addProcessor(BATCHER, () -> new ChipBatcher(embedder, settings.batchSize(), settings.maxWait(),
-                settings.applicationId(), metrics), SOURCE);
+        topology.addProcessor(EMBEDDER, () -> new ChipEmbeddingProcessor(inference, settings.applicationId(), metrics),
+                SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE),
-                Serdes.String(), Serdes.ByteArray()), BATCHER); // logging (the changelog) is on by default
+                Serdes.String(), Serdes.ByteArray()), EMBEDDER); // logging (the changelog) is on by default
         topology.addSink(EMBEDDINGS_SINK, embeddings.name(), embeddings.keySerde().serializer(),
-                cast(embeddings.valueSerde().serializer()), BATCHER);
+                cast(embeddings.valueSerde().serializer()), EMBEDDER);
         topology.addSink(DLQ_SINK, settings.dlq().name(), dlqKey, cast(settings.dlq().valueSerde().serializer()),
-                BATCHER);
+                EMBEDDER);
         return topology;
     }
 

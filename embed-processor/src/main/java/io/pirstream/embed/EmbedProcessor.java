@@ -39,10 +39,13 @@ import picocli.CommandLine.Option;
 public final class EmbedProcessor implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbedProcessor.class);
-    /** Default chips per model call (see BENCHMARKS.md for the sweep it was chosen from). */
+    /** Default largest model call, in chips (see BENCHMARKS.md for the sweep it was chosen from). */
     public static final int DEFAULT_BATCH_SIZE = 16;
-    /** Default longest wait of a chip for its batch. */
-    public static final String DEFAULT_MAX_WAIT = "PT0.2S";
+    /**
+     * Default longest wait of a chip for others to join its batch while the model is idle. Short: chips that arrive
+     * while the model is busy batch up anyway, so waiting only pays under light traffic, where latency matters.
+     */
+    public static final String DEFAULT_MAX_WAIT = "PT0.02S";
 
     @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
             description = "Kafka brokers (env KAFKA_BOOTSTRAP_SERVERS; default: ${DEFAULT-VALUE}).")
@@ -60,12 +63,18 @@ public final class EmbedProcessor implements Callable<Integer> {
             description = "auto (GPU when DJL sees one), cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--threads", defaultValue = "${env:PIRSTREAM_EMBED_THREADS:-0}",
+            description = "Threads of the model's CPU kernels; 0: PyTorch's default, one per core. Fewer when the"
+                    + " machine is shared: busy-waiting kernel threads lose most when preempted (default: ${DEFAULT-VALUE}).")
+    int threads;
+
     @Option(names = "--batch-size", defaultValue = "${env:PIRSTREAM_EMBED_BATCH_SIZE:-" + DEFAULT_BATCH_SIZE + "}",
-            description = "Chips per model call (default: ${DEFAULT-VALUE}).")
+            description = "Largest model call, in chips (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--max-wait", defaultValue = "${env:PIRSTREAM_EMBED_MAX_WAIT:-" + DEFAULT_MAX_WAIT + "}",
-            converter = DurationConverter.class, description = "Longest wait of a chip for its batch, ISO-8601 (default: ${DEFAULT-VALUE}).")
+            converter = DurationConverter.class, description = "Longest wait of a chip for others to join its batch while the model is idle, ISO-8601"
+                    + " (default: ${DEFAULT-VALUE}).")
     Duration maxWait;
 
     @Option(names = "--state-dir", defaultValue = "${env:PIRSTREAM_EMBED_STATE_DIR:-${sys:java.io.tmpdir}/pirstream-embed}",
@@ -99,6 +108,10 @@ public final class EmbedProcessor implements Callable<Integer> {
     public Integer call() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         DeviceChoice deviceChoice = DeviceChoice.valueOf(device.toUpperCase(java.util.Locale.ROOT));
+        if (threads > 0) { // read once, when DJL starts PyTorch (at the model's load below)
+            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
         try (PirModel model = checkpoint == null ? PirModel.loadDefault(deviceChoice) : PirModel.load(checkpoint, deviceChoice)) {
             ChipEmbedder embedder = new ChipEmbedder(model);
             Topic<String, Chip> chips = Topics.CHIPS.withName(chipsTopic);
@@ -107,26 +120,28 @@ public final class EmbedProcessor implements Callable<Integer> {
                     ChipEmbeddingTopology.outputTopic(embedder).name());
             ensureTopics(List.of(chips, dlq, ChipEmbeddingTopology.outputTopic(embedder)));
 
-            Topology topology = ChipEmbeddingTopology.build(embedder, new ChipEmbeddingTopology.Settings(chips,
-                    ChipEmbeddingTopology.outputTopic(embedder), dlq, batchSize, maxWait, applicationId),
-                    new EmbedMetrics(registry));
-            KafkaStreams streams = new KafkaStreams(topology, streamsConfig(bootstrapServers, applicationId, stateDir,
-                    batchSize, replicationFactor));
-            CountDownLatch stopped = new CountDownLatch(1);
-            streams.setStateListener((now, before) -> {
-                LOG.info("Streams state {} -> {}", before, now);
-                if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
-                    stopped.countDown();
+            EmbedMetrics metrics = new EmbedMetrics(registry);
+            try (InferenceQueue inference = new InferenceQueue(embedder, batchSize, maxWait, metrics)) {
+                Topology topology = ChipEmbeddingTopology.build(inference, new ChipEmbeddingTopology.Settings(chips,
+                        ChipEmbeddingTopology.outputTopic(embedder), dlq, applicationId), metrics);
+                KafkaStreams streams = new KafkaStreams(topology, streamsConfig(bootstrapServers, applicationId, stateDir,
+                        batchSize, replicationFactor));
+                CountDownLatch stopped = new CountDownLatch(1);
+                streams.setStateListener((now, before) -> {
+                    LOG.info("Streams state {} -> {}", before, now);
+                    if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                        stopped.countDown();
+                    }
+                });
+                try (HealthServer http = HealthServer.start(httpPort, streams, registry, model.version())) {
+                    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                        streams.close(Duration.ofSeconds(30));
+                        stopped.countDown();
+                    }, "embed-processor-shutdown"));
+                    streams.start();
+                    stopped.await();
+                    return streams.state() == KafkaStreams.State.ERROR ? 1 : 0;
                 }
-            });
-            try (HealthServer http = HealthServer.start(httpPort, streams, registry, model.version())) {
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    streams.close(Duration.ofSeconds(30));
-                    stopped.countDown();
-                }, "embed-processor-shutdown"));
-                streams.start();
-                stopped.await();
-                return streams.state() == KafkaStreams.State.ERROR ? 1 : 0;
             }
         }
     }
@@ -143,6 +158,9 @@ public final class EmbedProcessor implements Callable<Integer> {
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), Math.max(batchSize * 4, 100));
         props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_MESSAGE_BYTES);
+        // finished embeddings are collected by a wall-clock punctuation, which runs between polls: an idle poll
+        // must not hold them back for the default 100 ms
+        props.put(StreamsConfig.POLL_MS_CONFIG, 10L);
         // a batch on a slow CPU can take seconds: leave room before the group considers this instance dead
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), 600_000);
         return props;

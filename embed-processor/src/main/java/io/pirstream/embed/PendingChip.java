@@ -3,7 +3,7 @@ package io.pirstream.embed;
 import java.nio.ByteBuffer;
 
 /**
- * A chip record waiting in the batch buffer: its raw value and where it came from (for dead letters). Encoded
+ * A chip record waiting for the model: its raw value and where it came from (for dead letters). Encoded
  * by hand into the changelogged store: {@code partition, offset, timestamp, value}.
  */
 record PendingChip(String topic, int partition, long offset, long timestamp, byte[] value) {
@@ -14,6 +14,12 @@ record PendingChip(String topic, int partition, long offset, long timestamp, byt
                 .putInt(topicBytes.length).put(topicBytes)
                 .putInt(partition).putLong(offset).putLong(timestamp).put(value)
                 .array();
+    }
+
+    /** The input offset of an encoded chip, without copying its value. */
+    static long offsetOf(byte[] encoded) {
+        ByteBuffer buffer = ByteBuffer.wrap(encoded);
+        return buffer.getLong(4 + buffer.getInt(0) + 4);
     }
 
     static PendingChip decode(byte[] bytes) {

@@ -2,6 +2,7 @@ package io.pirstream.embed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pirstream.model.PirModel;
 import io.pirstream.schemas.Topics;
@@ -11,9 +12,11 @@ import io.pirstream.schemas.avro.Embedding;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -26,15 +29,21 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The topology on the TopologyTestDriver with the real (tiny) model: the model runs on the inference queue's own
+ * thread, so outputs are collected by advancing the driver's wall clock until they appear.
+ */
 class ChipEmbeddingTopologyTest {
 
     private static final int BATCH = 3;
-    private static final Duration MAX_WAIT = Duration.ofMillis(200);
+    private static final Duration MAX_WAIT = Duration.ofSeconds(1);
 
     @TempDir
     static Path modelDir;
     private static PirModel model;
 
+    private SimpleMeterRegistry registry;
+    private InferenceQueue inference;
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> chips;
     private TestOutputTopic<String, Embedding> embeddings;
@@ -53,8 +62,11 @@ class ChipEmbeddingTopologyTest {
     @BeforeEach
     void startDriver() {
         ChipEmbedder embedder = new ChipEmbedder(model);
-        var topology = ChipEmbeddingTopology.build(embedder, new ChipEmbeddingTopology.Settings(Topics.CHIPS,
-                ChipEmbeddingTopology.outputTopic(embedder), Topics.DLQ, BATCH, MAX_WAIT, "embed-test"), new EmbedMetrics(new SimpleMeterRegistry()));
+        registry = new SimpleMeterRegistry();
+        EmbedMetrics metrics = new EmbedMetrics(registry);
+        inference = new InferenceQueue(embedder, BATCH, MAX_WAIT, metrics);
+        var topology = ChipEmbeddingTopology.build(inference, new ChipEmbeddingTopology.Settings(Topics.CHIPS,
+                ChipEmbeddingTopology.outputTopic(embedder), Topics.DLQ, "embed-test"), metrics);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "embed-test");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -70,23 +82,32 @@ class ChipEmbeddingTopologyTest {
     @AfterEach
     void closeDriver() {
         driver.close();
+        inference.close();
     }
 
     private void send(Chip chip) {
         chips.pipeInput(chip.getChipId(), Topics.CHIPS.valueSerde().serializer().serialize(Topics.CHIPS.name(), chip));
     }
 
+    /** Lets the model finish everything queued, then runs the task's collecting punctuation. */
+    private void collect() throws InterruptedException {
+        assertThat(inference.awaitIdle(Duration.ofSeconds(30))).as("model finished within 30 s").isTrue();
+        driver.advanceWallClockTime(ChipEmbeddingProcessor.COLLECT_INTERVAL);
+    }
+
+    private List<KeyValue<String, Embedding>> collectEmbeddings() throws InterruptedException {
+        collect();
+        return embeddings.readKeyValuesToList();
+    }
+
     @Test
-    void fullBatchIsEmbeddedOncePerChipWithItsMetadata() {
+    void everyChipIsEmbeddedOnceWithItsMetadataAndLeavesTheBuffer() throws InterruptedException {
         send(Chips.chip("a", 1));
         send(Chips.chip("b", 2));
-        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(ChipEmbeddingTopology.PENDING_STORE);
-        assertThat(embeddings.isEmpty()).as("no output before the batch is full").isTrue();
-        assertThat(pending.approximateNumEntries()).as("chips buffered in the changelogged store").isEqualTo(2);
-
         send(Chips.chip("c", 3));
 
-        var records = embeddings.readKeyValuesToList();
+        var records = collectEmbeddings();
+        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(ChipEmbeddingTopology.PENDING_STORE);
         assertThat(records).as("one embedding per chip").extracting(kv -> kv.key).containsExactlyInAnyOrder("a", "b", "c");
         assertThat(pending.approximateNumEntries()).as("buffer emptied").isZero();
         Embedding a = records.stream().filter(kv -> kv.key.equals("a")).findFirst().orElseThrow().value;
@@ -105,26 +126,45 @@ class ChipEmbeddingTopologyTest {
     }
 
     @Test
-    void partialBatchIsFlushedWhenTheOldestChipHasWaitedLongEnough() {
-        send(Chips.chip("lonely", 4));
-        driver.advanceWallClockTime(Duration.ofMillis(50));
-        assertThat(embeddings.isEmpty()).as("still waiting after 50 ms").isTrue();
+    void aChipWaitingForTheModelStaysInTheChangeloggedBufferUntilItsEmbeddingIsForwarded() throws InterruptedException {
+        send(Chips.chip("waiting", 7));
+        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(ChipEmbeddingTopology.PENDING_STORE);
+        assertThat(pending.get("waiting")).as("buffered before any punctuation").isNotNull();
+        assertThat(inference.awaitIdle(Duration.ofSeconds(30))).isTrue();
+        assertThat(pending.get("waiting")).as("still buffered: embedded, but not yet forwarded").isNotNull();
 
-        driver.advanceWallClockTime(MAX_WAIT);
+        driver.advanceWallClockTime(ChipEmbeddingProcessor.COLLECT_INTERVAL);
 
-        assertThat(embeddings.readKeyValuesToList()).as("flushed by time").extracting(kv -> kv.key).containsExactly("lonely");
+        assertThat(embeddings.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("waiting");
+        assertThat(pending.get("waiting")).as("removed in the transaction of its embedding").isNull();
     }
 
     @Test
-    void badRecordsGoToTheDeadLetterTopicWithTheirCauseAndTheRestOfTheBatchGoesOn() {
+    void aLoneChipWaitsAtMostMaxWaitForABatchAndChipsQueuedTogetherShareOneModelCall() throws InterruptedException {
+        long start = System.nanoTime();
+        send(Chips.chip("lonely", 4));
+        Thread.sleep(MAX_WAIT.toMillis() / 3);
+        assertThat(inference.inFlight()).as("still waiting for company well before max-wait").isOne();
+        assertThat(collectEmbeddings()).extracting(kv -> kv.key).containsExactly("lonely");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not held back forever").isLessThan(Duration.ofSeconds(30));
+
+        send(Chips.chip("x", 8));
+        send(Chips.chip("y", 9));
+        send(Chips.chip("z", 10));
+        assertThat(collectEmbeddings()).extracting(kv -> kv.key).containsExactlyInAnyOrder("x", "y", "z");
+        DistributionSummary batches = registry.get("pirstream.embed.batch.size").summary();
+        assertThat(batches.count()).as("two model calls: the lone chip, then a full batch").isEqualTo(2);
+        assertThat(batches.max()).as("the full batch").isEqualTo(BATCH);
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterTopicWithTheirCauseAndTheRestGoesOn() throws InterruptedException {
         chips.pipeInput("garbage", "not avro at all".getBytes());
         send(Chips.chip("corrupt", "definitely not a png".getBytes()));
         send(Chips.chip("good", 5));
         chips.pipeInput(null, "no key".getBytes());
 
-        driver.advanceWallClockTime(MAX_WAIT.multipliedBy(2));
-
-        assertThat(embeddings.readKeyValuesToList()).as("the good chip is embedded").extracting(kv -> kv.key)
+        assertThat(collectEmbeddings()).as("the good chip is embedded").extracting(kv -> kv.key)
                 .containsExactly("good");
         List<DeadLetter> letters = deadLetters.readValuesToList();
         assertThat(letters).as("three dead letters").hasSize(3);
@@ -138,21 +178,22 @@ class ChipEmbeddingTopologyTest {
                 .contains("chip corrupt").contains("not a readable image"));
         assertThat(letters).as("missing key named").anySatisfy(l -> assertThat(l.getErrorMessage())
                 .contains("without a key"));
+        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(ChipEmbeddingTopology.PENDING_STORE);
+        assertThat(pending.approximateNumEntries()).as("nothing left behind").isZero();
     }
 
     @Test
-    void tombstoneDeletesTheChipsEmbedding() {
+    void tombstoneDeletesTheChipsEmbeddingEvenWhileTheModelIsWorkingOnIt() throws InterruptedException {
         send(Chips.chip("gone", 6));
         chips.pipeInput("gone", (byte[]) null);
 
-        var records = embeddings.readKeyValuesToList();
+        List<KeyValue<String, Embedding>> records = new ArrayList<>(embeddings.readKeyValuesToList());
+        records.addAll(collectEmbeddings());
         assertThat(records).as("a tombstone for the embedding, and nothing else").singleElement()
                 .satisfies(kv -> {
                     assertThat(kv.key).as("key").isEqualTo("gone");
                     assertThat(kv.value).as("value").isNull();
                 });
-        driver.advanceWallClockTime(MAX_WAIT.multipliedBy(2));
-        assertThat(embeddings.isEmpty()).as("the deleted chip is not embedded later").isTrue();
     }
 
     private static String text(ByteBuffer buffer) {

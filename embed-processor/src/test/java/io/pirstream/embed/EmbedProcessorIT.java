@@ -58,15 +58,25 @@ class EmbedProcessorIT {
         return run;
     }
 
-    private static KafkaStreams start(EmbeddedKafkaBroker broker, Run run, Path stateDir) {
+    /** A running processor: its streams instance and the inference queue behind it. */
+    private record Instance(KafkaStreams streams, InferenceQueue inference) implements AutoCloseable {
+        @Override
+        public void close() {
+            streams.close();
+            inference.close();
+        }
+    }
+
+    private static Instance start(EmbeddedKafkaBroker broker, Run run, Path stateDir) {
         ChipEmbedder embedder = new ChipEmbedder(model);
-        var topology = ChipEmbeddingTopology.build(embedder, new ChipEmbeddingTopology.Settings(run.chips(),
-                run.embeddings(), run.dlq(), 8, Duration.ofMillis(100), run.applicationId()),
-                new EmbedMetrics(new SimpleMeterRegistry()));
+        EmbedMetrics metrics = new EmbedMetrics(new SimpleMeterRegistry());
+        InferenceQueue inference = new InferenceQueue(embedder, 8, Duration.ofMillis(20), metrics);
+        var topology = ChipEmbeddingTopology.build(inference, new ChipEmbeddingTopology.Settings(run.chips(),
+                run.embeddings(), run.dlq(), run.applicationId()), metrics);
         var props = EmbedProcessor.streamsConfig(broker.bootstrapServers(), run.applicationId(), stateDir, 8, (short) 1);
         KafkaStreams streams = new KafkaStreams(topology, props);
         streams.start();
-        return streams;
+        return new Instance(streams, inference);
     }
 
     @Test
@@ -78,7 +88,7 @@ class EmbedProcessorIT {
             }
             producer.send(new ProducerRecord<>(run.chips().name(), "bad", "not a chip".getBytes()));
         }
-        try (KafkaStreams streams = start(broker, run, state)) {
+        try (Instance processor = start(broker, run, state)) {
             List<ConsumerRecord<String, Embedding>> out = EmbeddedStreams.embeddings(broker, run.embeddings(), 40);
             Map<String, Long> perChip = out.stream().collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
             assertThat(perChip).as("40 chips, one embedding each").hasSize(40).allSatisfy((k, n) -> assertThat(n).as(k).isOne());
@@ -95,9 +105,9 @@ class EmbedProcessorIT {
                                                             @TempDir Path stateB) throws Exception {
         Run run = freshRun(broker);
         assertThat(run.chips().partitions()).as("chips topic partitions").isEqualTo(6);
-        try (KafkaStreams first = start(broker, run, stateA); KafkaStreams second = start(broker, run, stateB);
+        try (Instance first = start(broker, run, stateA); Instance second = start(broker, run, stateB);
              KafkaProducer<String, byte[]> producer = EmbeddedStreams.producer(broker)) {
-            awaitRunning(first, second);
+            awaitRunning(first.streams(), second.streams());
             for (int i = 0; i < 120; i++) {
                 EmbeddedStreams.send(producer, run.chips(), Chips.chip("chip-" + i, i));
             }
@@ -106,8 +116,8 @@ class EmbedProcessorIT {
             Map<String, Long> perChip = out.stream().collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
             assertThat(perChip).as("120 chips, one embedding each").hasSize(120)
                     .allSatisfy((k, n) -> assertThat(n).as(k).isOne());
-            int tasksFirst = first.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
-            int tasksSecond = second.metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+            int tasksFirst = first.streams().metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+            int tasksSecond = second.streams().metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
             assertThat(tasksFirst + tasksSecond).as("six tasks in all").isEqualTo(6);
             assertThat(tasksFirst).as("both instances got work").isPositive();
             assertThat(tasksSecond).as("both instances got work").isPositive();

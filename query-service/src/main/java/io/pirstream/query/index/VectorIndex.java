@@ -10,10 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene912.Lucene912Codec;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.DoublePoint;
 import org.apache.lucene.document.Field;
@@ -77,6 +81,7 @@ public final class VectorIndex implements Closeable {
     private final int dimension;
     private final AtomicBoolean dirty = new AtomicBoolean();
     private final ScheduledExecutorService refresher;
+    private final ExecutorService graphBuilders;
 
     private VectorIndex(Directory directory, int dimension, long refreshMillis) throws IOException {
         this.directory = directory;
@@ -86,8 +91,22 @@ public final class VectorIndex implements Closeable {
         TieredMergePolicy merges = new TieredMergePolicy();
         merges.setSegmentsPerTier(SEGMENTS_PER_TIER);
         merges.setFloorSegmentMB(64);
+        // merging rebuilds HNSW graphs, the index's dominant write cost: let each merge use every core
+        int workers = Runtime.getRuntime().availableProcessors();
+        this.graphBuilders = Executors.newFixedThreadPool(workers, r -> {
+            Thread thread = new Thread(r, "vector-index-graph-merge");
+            thread.setDaemon(true);
+            return thread;
+        });
+        KnnVectorsFormat vectors = new Lucene99HnswVectorsFormat(Lucene99HnswVectorsFormat.DEFAULT_MAX_CONN,
+                Lucene99HnswVectorsFormat.DEFAULT_BEAM_WIDTH, workers, workers > 1 ? graphBuilders : null);
         this.writer = new IndexWriter(directory, new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
-                .setRAMBufferSizeMB(128).setMergePolicy(merges));
+                .setRAMBufferSizeMB(128).setMergePolicy(merges).setCodec(new Lucene912Codec() {
+                    @Override
+                    public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                        return vectors;
+                    }
+                }));
         this.searchers = new SearcherManager(writer, null);
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "vector-index-refresh");
@@ -209,6 +228,11 @@ public final class VectorIndex implements Closeable {
 
     /** The {@code k} chips most similar to {@code query} (a unit vector) that pass the filters, best first. */
     public List<Hit> search(float[] query, int k, SearchFilters filters) {
+        return search(query, k, filters, Math.max(k * CANDIDATE_FACTOR, MIN_CANDIDATES));
+    }
+
+    /** {@link #search(float[], int, SearchFilters)} exploring {@code candidates} graph neighbours (benchmarks). */
+    List<Hit> search(float[] query, int k, SearchFilters filters, int candidates) {
         Objects.requireNonNull(filters, "filters must not be null");
         if (query.length != dimension) {
             throw new IllegalArgumentException("query vector has " + query.length + " dimensions, the index " + dimension);
@@ -217,7 +241,6 @@ public final class VectorIndex implements Closeable {
         IndexSearcher searcher = acquire();
         try {
             // explore more candidates than asked for: HNSW recall rises steeply with the beam, cost slowly
-            int candidates = Math.max(k * CANDIDATE_FACTOR, MIN_CANDIDATES);
             TopDocs top = searcher.search(new KnnFloatVectorQuery(VECTOR, query, candidates, filter), k);
             List<Hit> hits = new ArrayList<>(top.scoreDocs.length);
             var storedFields = searcher.storedFields();
@@ -333,6 +356,8 @@ public final class VectorIndex implements Closeable {
             directory.close();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot close the vector index", e);
+        } finally {
+            graphBuilders.shutdownNow();
         }
     }
 }

@@ -90,7 +90,8 @@ public final class VectorIndexBenchmark {
             index.commit();
             index.refresh();
             double insertPerSecond = vectors.length / ((System.nanoTime() - start) / 1e9);
-            System.out.printf("  Lucene after streaming inserts: %d segments%n", index.segments());
+            System.out.printf("  Lucene after streaming inserts: %d segments, %.0f s (%,.0f/s)%n", index.segments(),
+                    vectors.length / insertPerSecond, insertPerSecond);
             measureLucene(index, queries, truth, "as inserted");
             long mergeStart = System.nanoTime();
             index.merge(1);
@@ -116,14 +117,29 @@ public final class VectorIndexBenchmark {
 
     private static long[] lastNanos;
 
-    /** Recall and latency of the Lucene index as it is now; prints them and returns {recall}. */
+    /** Candidates explored per search in the recall/latency sweep (the service's default is measured last). */
+    private static final int[] CANDIDATES = {50, 200, 400};
+
+    /**
+     * Recall and latency of the Lucene index as it is now, for a sweep of explored candidates and then the service's
+     * default; prints them and returns {recall} of the default.
+     */
     private static double[] measureLucene(VectorIndex index, float[][] queries, List<Set<Integer>> truth, String label) {
-        warmUp(() -> index.search(queries[0], K, SearchFilters.NONE));
+        for (int candidates : CANDIDATES) {
+            measureLucene(index, queries, truth, label + ", " + candidates + " candidates", candidates);
+        }
+        int standard = Math.max(K * VectorIndex.CANDIDATE_FACTOR, VectorIndex.MIN_CANDIDATES);
+        return measureLucene(index, queries, truth, label + ", " + standard + " candidates (service default)", standard);
+    }
+
+    private static double[] measureLucene(VectorIndex index, float[][] queries, List<Set<Integer>> truth, String label,
+                                          int candidates) {
+        warmUp(() -> index.search(queries[0], K, SearchFilters.NONE, candidates));
         long[] nanos = new long[queries.length];
         double recall = 0;
         for (int q = 0; q < queries.length; q++) {
             long t = System.nanoTime();
-            List<Hit> hits = index.search(queries[q], K, SearchFilters.NONE);
+            List<Hit> hits = index.search(queries[q], K, SearchFilters.NONE, candidates);
             nanos[q] = System.nanoTime() - t;
             Set<Integer> ids = new HashSet<>();
             hits.forEach(h -> ids.add(Integer.parseInt(h.embedding().getChipId())));
