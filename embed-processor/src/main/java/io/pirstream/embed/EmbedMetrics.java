@@ -2,6 +2,7 @@ package io.pirstream.embed;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -40,5 +41,11 @@ public final class EmbedMetrics {
 
     void deadLetter(Throwable cause) {
         registry.counter("pirstream.embed.dead.letters", "cause", cause.getClass().getSimpleName()).increment();
+    }
+
+    /** Chips queued for the model or in its current call: the backlog an operator watches. */
+    void inferenceQueue(InferenceQueue queue) {
+        Gauge.builder("pirstream.embed.queue", queue, InferenceQueue::inFlight)
+                .description("Chips waiting for the model or in its current call").register(registry);
     }
 }

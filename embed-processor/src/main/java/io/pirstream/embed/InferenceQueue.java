@@ -66,6 +66,8 @@ public final class InferenceQueue implements AutoCloseable {
     private final Thread worker;
     private int running;
     private boolean closed;
+    /** Why the inference thread stopped on its own, if it did. */
+    private Throwable stopped;
 
     public InferenceQueue(ChipEmbedder embedder, int maxBatch, Duration maxWait, EmbedMetrics metrics) {
         if (maxBatch < 1) {
@@ -79,6 +81,7 @@ public final class InferenceQueue implements AutoCloseable {
         this.maxWaitNanos = maxWait.toNanos();
         this.capacity = 4 * maxBatch;
         this.metrics = metrics;
+        metrics.inferenceQueue(this);
         this.worker = new Thread(this::run, "pir-inference");
         worker.setDaemon(true);
         worker.start();
@@ -101,7 +104,8 @@ public final class InferenceQueue implements AutoCloseable {
                 changed.await();
             }
             if (closed) {
-                throw new IllegalStateException("the inference queue is closed");
+                throw new IllegalStateException(stopped == null ? "the inference queue is closed"
+                        : "the inference thread stopped: " + stopped, stopped);
             }
             queue.add(new Request(inbox, source, chip, System.nanoTime()));
             changed.signalAll();
@@ -169,15 +173,23 @@ public final class InferenceQueue implements AutoCloseable {
     }
 
     private void run() {
-        while (true) {
-            List<Request> batch = nextBatch();
-            if (batch == null) {
-                return;
+        try {
+            for (List<Request> batch = nextBatch(); batch != null; batch = nextBatch()) {
+                deliver(batch);
+                lock.lock();
+                try {
+                    running = 0;
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
             }
-            deliver(batch);
+        } catch (Throwable e) {
+            // never leave submitters blocked on a queue nobody drains: they fail, and so does their stream thread
             lock.lock();
             try {
-                running = 0;
+                stopped = e;
+                closed = true;
                 changed.signalAll();
             } finally {
                 lock.unlock();

@@ -1,6 +1,7 @@
 package io.pirstream.embed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -194,6 +195,29 @@ class ChipEmbeddingTopologyTest {
                     assertThat(kv.key).as("key").isEqualTo("gone");
                     assertThat(kv.value).as("value").isNull();
                 });
+    }
+
+    @Test
+    void aModelFailureStopsTheTaskAndKeepsItsChipsForTheRetry(@TempDir Path otherModel) throws InterruptedException {
+        driver.close();
+        inference.close();
+        PirModel broken = TestModels.tiny(otherModel);
+        ChipEmbedder embedder = new ChipEmbedder(broken);
+        EmbedMetrics metrics = new EmbedMetrics(new SimpleMeterRegistry());
+        inference = new InferenceQueue(embedder, BATCH, Duration.ZERO, metrics);
+        driver = new TopologyTestDriver(ChipEmbeddingTopology.build(inference, new ChipEmbeddingTopology.Settings(
+                Topics.CHIPS, ChipEmbeddingTopology.outputTopic(embedder), Topics.DLQ, "embed-test"), metrics));
+        chips = driver.createInputTopic(Topics.CHIPS.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        broken.close(); // every model call now fails: not one chip's fault
+
+        send(Chips.chip("unlucky", 11));
+
+        assertThat(inference.awaitIdle(Duration.ofSeconds(30))).isTrue();
+        assertThatThrownBy(() -> driver.advanceWallClockTime(ChipEmbeddingProcessor.COLLECT_INTERVAL))
+                .as("the task fails, so Kafka Streams retries it from the last commit")
+                .hasStackTraceContaining("the model failed on a batch of 1 chips").hasStackTraceContaining("model is closed");
+        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(ChipEmbeddingTopology.PENDING_STORE);
+        assertThat(pending.get("unlucky")).as("not dead-lettered, not dropped: still pending").isNotNull();
     }
 
     private static String text(ByteBuffer buffer) {
