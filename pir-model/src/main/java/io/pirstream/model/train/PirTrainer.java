@@ -277,6 +277,13 @@ public final class PirTrainer {
         } catch (IOException | MalformedModelException e) {
             throw new IllegalStateException("cannot resume: " + e.getMessage(), e);
         }
+        // loaded arrays are fresh tensors without autograd: re-attach gradients where the parameter trains (not to
+        // running statistics, which must not be touched by the optimizer)
+        for (var parameter : network.getParameters().values()) {
+            if (parameter.requiresGradient()) {
+                parameter.getArray().setRequiresGradient(true);
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")
