@@ -21,13 +21,15 @@ import java.util.stream.Stream;
 
 /**
  * Chooses the vector index by measurement: the production {@link VectorIndex} (Lucene 9.12 HNSW, with metadata and
- * the stored record per chip), an exact scan, and hnswlib (a plain in-memory HNSW library), on the same clustered
- * vectors (like embeddings: mixtures around scene-like centres). Reports recall@10 against the exact scan, search
- * latency p50/p99 (single thread), insert rate, delete cost and memory or disk per vector.
+ * the stored record per chip), an exact scan, and hnswlib (a plain in-memory HNSW library), on the same generated
+ * vectors. Reports recall@10 against the exact scan, search latency p50/p99 (single thread) for a sweep of explored
+ * candidates, insert rate, delete cost and memory or disk per vector.
  *
  * <pre>./mvnw -q -pl query-service test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.pirstream.query.index.VectorIndexBenchmark -Dexec.args="100000 192"</pre>
- * A third argument {@code lucene-only} skips hnswlib (its single-threaded build takes long at 1M).
+ * {@code lucene-only} skips hnswlib (its single-threaded build takes long at 1M); {@code --like <image folder>}
+ * draws the vectors from a Gaussian with the mean and covariance of the shipped model's embeddings of 512 images
+ * there, instead of the isotropic worst case.
  */
 public final class VectorIndexBenchmark {
 
@@ -38,31 +40,40 @@ public final class VectorIndexBenchmark {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int dim = args.length > 1 ? Integer.parseInt(args[1]) : 192;
+        boolean luceneOnly = List.of(args).contains("lucene-only");
+        Path like = null;
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--like")) {
+                like = Path.of(args[i + 1]);
+            }
+        }
         System.out.printf("vectors %,d x %d, %d queries, k=%d; %d cores, max heap %d MB%n", n, dim, QUERIES, K,
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
         Random random = new Random(42);
-        float[][] centres = new float[64][];
-        for (int c = 0; c < centres.length; c++) {
-            centres[c] = unit(gaussian(random, dim, 1f));
-        }
-        float[][] vectors = new float[n][];
-        for (int i = 0; i < n; i++) {
-            float[] noise = gaussian(random, dim, 0.08f);
-            float[] centre = centres[random.nextInt(centres.length)];
-            for (int j = 0; j < dim; j++) {
-                noise[j] += centre[j];
+        float[][] vectors;
+        float[][] queries;
+        if (like == null) {
+            float[][] centres = new float[64][];
+            for (int c = 0; c < centres.length; c++) {
+                centres[c] = unit(gaussian(random, dim, 1f));
             }
-            vectors[i] = unit(noise);
-        }
-        float[][] queries = new float[QUERIES][];
-        for (int q = 0; q < QUERIES; q++) {
-            float[] noise = gaussian(random, dim, 0.08f);
-            float[] centre = centres[random.nextInt(centres.length)];
-            for (int j = 0; j < dim; j++) {
-                noise[j] += centre[j];
+            vectors = clustered(random, centres, n);
+            queries = clustered(random, centres, QUERIES);
+            System.out.println("generator: 64 random centres + isotropic noise (a worst case: within a cluster the"
+                    + " neighbours are nearly equidistant)");
+        } else {
+            float[][] sample = embedImages(like, 512);
+            if (sample[0].length != dim) {
+                throw new IllegalArgumentException("the shipped model embeds into " + sample[0].length + " dimensions");
             }
-            queries[q] = unit(noise);
+            vectors = likeSample(random, sample, n);
+            queries = likeSample(random, sample, QUERIES);
+            System.out.printf("generator: Gaussian with the mean and covariance of the shipped model's embeddings of"
+                    + " %d images from %s%n", sample.length, like);
+            System.out.printf("  effective dimension (participation ratio) of that sample: %.1f%n", effectiveDimension(sample));
         }
+        System.out.printf("  effective dimension of the generated vectors: %.1f%n",
+                effectiveDimension(Arrays.copyOf(vectors, Math.min(vectors.length, 4096))));
 
         // exact scan: ground truth and its own latency
         List<Set<Integer>> truth = new ArrayList<>();
@@ -75,7 +86,7 @@ public final class VectorIndexBenchmark {
         report("exact scan (float[] dot products)", 1.0, exactNanos, Double.NaN, (long) n * dim * 4 / n, Double.NaN);
 
         lucene(vectors, queries, truth, dim);
-        if (args.length < 3 || !args[2].equals("lucene-only")) {
+        if (!luceneOnly) {
             hnswlib(vectors, queries, truth, dim);
         }
     }
@@ -255,6 +266,96 @@ public final class VectorIndexBenchmark {
     private static long usedHeap() {
         Runtime runtime = Runtime.getRuntime();
         return runtime.totalMemory() - runtime.freeMemory();
+    }
+
+    private static float[][] clustered(Random random, float[][] centres, int count) {
+        int dim = centres[0].length;
+        float[][] out = new float[count][];
+        for (int i = 0; i < count; i++) {
+            float[] noise = gaussian(random, dim, 0.08f);
+            float[] centre = centres[random.nextInt(centres.length)];
+            for (int j = 0; j < dim; j++) {
+                noise[j] += centre[j];
+            }
+            out[i] = unit(noise);
+        }
+        return out;
+    }
+
+    /** The shipped model's embeddings of the first {@code count} images (sorted by name) in a folder. */
+    private static float[][] embedImages(Path folder, int count) throws java.io.IOException {
+        List<byte[]> images = new ArrayList<>();
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().limit(count).toList()) {
+                images.add(Files.readAllBytes(file));
+            }
+        }
+        try (io.pirstream.model.PirModel model = io.pirstream.model.PirModel.loadDefault()) {
+            return model.embedImages(images).stream().map(io.pirstream.model.ImageEmbedding::vector)
+                    .toArray(float[][]::new);
+        }
+    }
+
+    /**
+     * Unit vectors from the Gaussian with the sample's mean and covariance: {@code mean + sum_j z_j (x_j - mean) /
+     * sqrt(m)} with standard normal {@code z_j} has exactly the sample covariance, without an eigendecomposition.
+     */
+    private static float[][] likeSample(Random random, float[][] sample, int count) {
+        int m = sample.length;
+        int dim = sample[0].length;
+        float[] mean = new float[dim];
+        for (float[] x : sample) {
+            for (int j = 0; j < dim; j++) {
+                mean[j] += x[j] / m;
+            }
+        }
+        float[][] centred = new float[m][dim];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < dim; j++) {
+                centred[i][j] = (float) ((sample[i][j] - mean[j]) / Math.sqrt(m));
+            }
+        }
+        float[][] out = new float[count][];
+        for (int i = 0; i < count; i++) {
+            float[] v = mean.clone();
+            for (float[] c : centred) {
+                float z = (float) random.nextGaussian();
+                for (int j = 0; j < dim; j++) {
+                    v[j] += z * c[j];
+                }
+            }
+            out[i] = unit(v);
+        }
+        return out;
+    }
+
+    /** {@code trace(C)^2 / trace(C^2)} of the centred vectors' covariance: how many dimensions they really use. */
+    private static double effectiveDimension(float[][] vectors) {
+        int dim = vectors[0].length;
+        double[] mean = new double[dim];
+        for (float[] v : vectors) {
+            for (int j = 0; j < dim; j++) {
+                mean[j] += v[j] / (double) vectors.length;
+            }
+        }
+        double[][] cov = new double[dim][dim];
+        for (float[] v : vectors) {
+            for (int a = 0; a < dim; a++) {
+                double da = v[a] - mean[a];
+                for (int b = 0; b < dim; b++) {
+                    cov[a][b] += da * (v[b] - mean[b]);
+                }
+            }
+        }
+        double trace = 0;
+        double frobenius = 0;
+        for (int a = 0; a < dim; a++) {
+            trace += cov[a][a];
+            for (int b = 0; b < dim; b++) {
+                frobenius += cov[a][b] * cov[a][b];
+            }
+        }
+        return trace * trace / frobenius;
     }
 
     private static float[] gaussian(Random random, int dim, float scale) {
