@@ -35,15 +35,10 @@ public final class ContainerEngine {
                 + " eval \"$(bash ../shared/container-engine/setup.sh)\" first, elsewhere start Docker");
     }
 
-    /**
-     * A Kafka container (not started) for {@link #KAFKA_IMAGE}; local images are never pulled. Starting is tried up
-     * to three times: the shared Podman engine occasionally fails one container start ("write child: broken pipe")
-     * and then starts the next one normally.
-     */
+    /** A Kafka container (not started) for {@link #KAFKA_IMAGE}; local images are never pulled. */
     public static KafkaContainer kafka() {
         DockerImageName image = DockerImageName.parse(KAFKA_IMAGE).asCompatibleSubstituteFor("apache/kafka");
         KafkaContainer container = new KafkaContainer(image);
-        container.withStartupAttempts(3);
         if (KAFKA_IMAGE.startsWith("localhost/")) {
             container.withImagePullPolicy(name -> false);
         }
