@@ -87,10 +87,6 @@ public final class InferenceQueue implements AutoCloseable {
         worker.start();
     }
 
-    String modelVersion() {
-        return embedder.modelVersion();
-    }
-
     /** A new inbox for a task that starts. */
     Inbox open() {
         return new Inbox();

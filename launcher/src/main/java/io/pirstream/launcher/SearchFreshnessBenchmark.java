@@ -33,6 +33,10 @@ import picocli.CommandLine.Option;
 final class SearchFreshnessBenchmark implements Callable<Integer> {
 
     private static final Duration FIRST_POLL = Duration.ofMillis(200);
+
+    /** The {@code index}-th upload (warm-up when below the counted ones), sent at {@code startNanos}. */
+    private record Upload(int index, long startNanos) {
+    }
     private static final Pattern CHIP_ID = Pattern.compile("\"chipId\":\"([0-9a-f]{64})\"");
 
     @Option(names = "--home", description = "Project directory (default: current directory).")
@@ -68,8 +72,7 @@ final class SearchFreshnessBenchmark implements Callable<Integer> {
         try (Stack stack = Stack.start(settings)) {
             IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), key);
             QueryClient query = new QueryClient(stack.query().baseUrl(), key);
-            Map<String, Long> uploadedAt = new ConcurrentHashMap<>();
-            Map<String, Integer> uploadIndex = new ConcurrentHashMap<>();
+            Map<String, Upload> pending = new ConcurrentHashMap<>();
             List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
             List<Long> warmupLatencies = java.util.Collections.synchronizedList(new ArrayList<>());
             ScheduledExecutorService uploaders = Executors.newScheduledThreadPool(4);
@@ -85,20 +88,19 @@ final class SearchFreshnessBenchmark implements Callable<Integer> {
                                 Instant.now().minusSeconds(5).truncatedTo(ChronoUnit.SECONDS).toString()));
                 Matcher id = CHIP_ID.matcher(response.body());
                 if (response.statusCode() == 200 && id.find()) {
-                    uploadIndex.put(id.group(1), i);
-                    uploadedAt.put(id.group(1), start);
+                    pending.put(id.group(1), new Upload(i, start));
                 }
             }, 0, 1_000_000 / rate, TimeUnit.MICROSECONDS);
             // poll every pending chip until it is searchable: a sweep every 25 ms, starting FIRST_POLL after upload
             // (no chip has ever been searchable sooner; were one, it would count as FIRST_POLL, erring high). Both
             // keep the observer's own load (a GET per pending chip per sweep, on the same cores) small.
             long deadline = System.nanoTime() + Duration.ofSeconds(warmup + seconds + 60).toNanos();
-            while ((next.get() < total || !uploadedAt.isEmpty()) && System.nanoTime() < deadline) {
-                for (var entry : List.copyOf(uploadedAt.entrySet())) {
-                    if (System.nanoTime() - entry.getValue() >= FIRST_POLL.toNanos() && query.isSearchable(entry.getKey())) {
-                        (uploadIndex.get(entry.getKey()) < counted ? warmupLatencies : latencies)
-                                .add(System.nanoTime() - entry.getValue());
-                        uploadedAt.remove(entry.getKey());
+            while ((next.get() < total || !pending.isEmpty()) && System.nanoTime() < deadline) {
+                for (var entry : List.copyOf(pending.entrySet())) {
+                    Upload upload = entry.getValue();
+                    if (System.nanoTime() - upload.startNanos() >= FIRST_POLL.toNanos() && query.isSearchable(entry.getKey())) {
+                        (upload.index() < counted ? warmupLatencies : latencies).add(System.nanoTime() - upload.startNanos());
+                        pending.remove(entry.getKey());
                     }
                 }
                 Thread.sleep(25);
@@ -110,7 +112,7 @@ final class SearchFreshnessBenchmark implements Callable<Integer> {
                     warm.length, percentile(warm, 0.5) / 1_000_000, warm.length == 0 ? -1 : warm[warm.length - 1] / 1_000_000);
             System.out.printf("%d chips/s for %d s through ingest, embed, index: %d searchable, %d not; upload ->"
                             + " searchable p50 %d ms, p99 %d ms, max %d ms%n", rate, seconds, sorted.length,
-                    uploadedAt.size(), percentile(sorted, 0.5) / 1_000_000, percentile(sorted, 0.99) / 1_000_000,
+                    pending.size(), percentile(sorted, 0.5) / 1_000_000, percentile(sorted, 0.99) / 1_000_000,
                     sorted.length == 0 ? -1 : sorted[sorted.length - 1] / 1_000_000);
             System.out.println("where the time went (the services' own metrics, seconds):");
             printMetrics(stack.embed().baseUrl(), "pirstream_embed_(lag|inference|batch_size)");

@@ -123,7 +123,7 @@ final class Stack implements AutoCloseable {
 
     /**
      * Model kernel threads for an embed-processor that shares the machine with the broker and the other services:
-     * half the cores (BENCHMARKS.md: on 2 cores, one thread cut upload -> searchable p99 from 1.03 s to 0.85 s).
+     * half the cores (BENCHMARKS.md: on 2 cores, one thread cut upload -> searchable p99 from 1.03 s to 0.75 s).
      */
     static int sharedMachineModelThreads() {
         return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
