@@ -210,11 +210,12 @@ class ChipEmbeddingTopologyTest {
         chips = driver.createInputTopic(Topics.CHIPS.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         broken.close(); // every model call now fails: not one chip's fault
 
-        send(Chips.chip("unlucky", 11));
-
-        assertThat(inference.awaitIdle(Duration.ofSeconds(30))).isTrue();
-        assertThatThrownBy(() -> driver.advanceWallClockTime(ChipEmbeddingProcessor.COLLECT_INTERVAL))
-                .as("the task fails, so Kafka Streams retries it from the last commit")
+        // the failure surfaces wherever the task next collects: at the end of process() when the model already
+        // failed, otherwise at the collecting punctuation
+        assertThatThrownBy(() -> {
+            send(Chips.chip("unlucky", 11));
+            collect();
+        }).as("the task fails, so Kafka Streams retries it from the last commit")
                 .hasStackTraceContaining("the model failed on a batch of 1 chips").hasStackTraceContaining("model is closed");
         KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(ChipEmbeddingTopology.PENDING_STORE);
         assertThat(pending.get("unlucky")).as("not dead-lettered, not dropped: still pending").isNotNull();
