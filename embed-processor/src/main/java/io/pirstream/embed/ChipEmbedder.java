@@ -15,11 +15,16 @@ import java.util.Objects;
 import javax.imageio.ImageIO;
 
 /**
- * Turns chips into embedding records with the PIR model: decodes each chip image, embeds the readable ones in one
- * batch, and attaches scene probabilities, metadata and a thumbnail. A chip that cannot be decoded fails alone;
- * the rest of the batch goes on.
+ * Turns chips into embedding records with the PIR model, in two steps: {@link #decode} reads one chip's image into
+ * the model's input pixels and a thumbnail (a corrupt image fails there, alone), and {@link #embed} runs the model
+ * on a batch of decoded chips and attaches scene probabilities and metadata. Decoding is the CPU-heavy Java part,
+ * so callers run it on their own threads while the model works on the previous batch.
  */
 public final class ChipEmbedder {
+
+    /** A chip ready for the model: its image resized to the model's input, and the thumbnail for its record. */
+    public record DecodedChip(Chip chip, byte[] pixels, byte[] thumbnail) {
+    }
 
     /** The outcome for one chip: an embedding, or the reason there is none. */
     public record Outcome(Chip chip, Embedding embedding, Exception failure) {
@@ -38,37 +43,34 @@ public final class ChipEmbedder {
         return model.version();
     }
 
-    /** Embeds a batch; outcomes are in input order. */
-    public List<Outcome> embed(List<Chip> chips, Instant now) {
+    /**
+     * Decodes a chip's image for the model (thread-safe, no model call).
+     *
+     * @throws IllegalArgumentException naming the chip, when its bytes are not a readable image
+     */
+    public DecodedChip decode(Chip chip) {
+        BufferedImage image = readImage(chip);
+        return new DecodedChip(chip, model.pixels(image), Thumbnails.jpeg(image));
+    }
+
+    /** Embeds decoded chips in one model call; outcomes are in input order. */
+    public List<Outcome> embed(List<DecodedChip> chips, Instant now) {
+        List<ImageEmbedding> embeddings = model.embedPixels(chips.stream().map(DecodedChip::pixels).toList());
         List<Outcome> outcomes = new ArrayList<>(chips.size());
-        List<BufferedImage> images = new ArrayList<>();
-        List<Integer> readable = new ArrayList<>();
-        for (Chip chip : chips) {
-            try {
-                images.add(decode(chip));
-                readable.add(outcomes.size());
-                outcomes.add(null);
-            } catch (IllegalArgumentException e) {
-                outcomes.add(new Outcome(chip, null, e));
-            }
-        }
-        if (!images.isEmpty()) {
-            List<ImageEmbedding> embeddings = model.embedDecodedImages(images);
-            for (int i = 0; i < readable.size(); i++) {
-                int index = readable.get(i);
-                Chip chip = chips.get(index);
-                ImageEmbedding embedding = embeddings.get(i);
-                outcomes.set(index, isFinite(embedding.vector())
-                        ? new Outcome(chip, record(chip, embedding, images.get(i), now), null)
-                        // a NaN vector would match nothing and poison the index: dead-letter it, naming the model
-                        : new Outcome(chip, null, new IllegalStateException("model " + model.version()
-                                + " produced a non-finite embedding for chip " + chip.getChipId())));
-            }
+        for (int i = 0; i < chips.size(); i++) {
+            DecodedChip decoded = chips.get(i);
+            ImageEmbedding embedding = embeddings.get(i);
+            outcomes.add(isFinite(embedding.vector())
+                    ? new Outcome(decoded.chip(), record(decoded, embedding, now), null)
+                    // a NaN vector would match nothing and poison the index: dead-letter it, naming the model
+                    : new Outcome(decoded.chip(), null, new IllegalStateException("model " + model.version()
+                            + " produced a non-finite embedding for chip " + decoded.chip().getChipId())));
         }
         return outcomes;
     }
 
-    private Embedding record(Chip chip, ImageEmbedding embedding, BufferedImage image, Instant now) {
+    private Embedding record(DecodedChip decoded, ImageEmbedding embedding, Instant now) {
+        Chip chip = decoded.chip();
         float[] probabilities = embedding.sceneProbabilities();
         int top = 0;
         for (int i = 1; i < probabilities.length; i++) {
@@ -89,11 +91,11 @@ public final class ChipEmbedder {
                 .setCapturedAt(chip.getCapturedAt())
                 .setEmbeddedAt(now)
                 .setGeo(chip.getGeo())
-                .setThumbnail(ByteBuffer.wrap(Thumbnails.jpeg(image)))
+                .setThumbnail(ByteBuffer.wrap(decoded.thumbnail()))
                 .build();
     }
 
-    private static BufferedImage decode(Chip chip) {
+    private static BufferedImage readImage(Chip chip) {
         ByteBuffer buffer = chip.getImage().duplicate();
         byte[] bytes = new byte[buffer.remaining()];
         buffer.get(bytes);

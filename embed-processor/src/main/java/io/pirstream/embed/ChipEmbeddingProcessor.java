@@ -8,7 +8,10 @@ import io.pirstream.schemas.avro.Embedding;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -19,9 +22,10 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Embeds the chips of one stream task: each readable chip is kept in the changelogged {@code pending} store and
- * handed to the shared {@link InferenceQueue}; its embedding (or dead letter) is forwarded on this task's thread
- * when the model is done with it, and only then is the chip removed from the store.
+ * Embeds the chips of one stream task: each chip is decoded on this task's thread (an unreadable one is
+ * dead-lettered at once), kept in the changelogged {@code pending} store and queued on the shared
+ * {@link InferenceQueue}; its embedding is forwarded on this task's thread when the model is done with it, and only
+ * then is the chip removed from the store.
  *
  * <p>Why nothing is lost or duplicated: under {@code exactly_once_v2} the store's changelog writes, the embeddings
  * and dead letters forwarded here, and the consumer offsets are committed in one Kafka transaction. So when a commit
@@ -42,6 +46,7 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> pending;
     private InferenceQueue.Inbox inbox;
+    private boolean restoredQueued;
 
     ChipEmbeddingProcessor(InferenceQueue inference, String applicationId, EmbedMetrics metrics) {
         this.inference = inference;
@@ -54,18 +59,39 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
         this.context = context;
         this.pending = context.getStateStore(ChipEmbeddingTopology.PENDING_STORE);
         this.inbox = inference.open();
-        // chips restored from the changelog (a restart or a task moved here) go back to the model
-        try (KeyValueIterator<String, byte[]> all = pending.all()) {
-            all.forEachRemaining(entry -> {
-                PendingChip source = PendingChip.decode(entry.value);
-                inference.submit(inbox, source, chips.deserialize(source.topic(), source.value()));
-            });
+        context.schedule(COLLECT_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> {
+            queueRestoredChips();
+            forwardCompleted();
+        });
+    }
+
+    /**
+     * Chips restored from the changelog (a restart, or a task moved here) go back to the model. Runs before this
+     * task's first record or punctuation rather than in {@link #init}, where a dead letter could not be forwarded.
+     */
+    private void queueRestoredChips() {
+        if (restoredQueued) {
+            return;
         }
-        context.schedule(COLLECT_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> forwardCompleted());
+        restoredQueued = true;
+        List<KeyValue<String, byte[]>> restored = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> all = pending.all()) {
+            all.forEachRemaining(restored::add);
+        }
+        for (KeyValue<String, byte[]> entry : restored) {
+            PendingChip source = PendingChip.decode(entry.value);
+            try {
+                inference.submit(inbox, source, chips.deserialize(source.topic(), source.value()));
+            } catch (IllegalArgumentException e) { // it was readable when stored: only a new decoder gets here
+                deadLetter(source, entry.key, e);
+                pending.delete(entry.key);
+            }
+        }
     }
 
     @Override
     public void process(Record<String, byte[]> record) {
+        queueRestoredChips();
         RecordMetadata metadata = context.recordMetadata().orElseThrow();
         PendingChip source = new PendingChip(metadata.topic(), metadata.partition(), metadata.offset(),
                 record.timestamp(), record.value() == null ? new byte[0] : record.value());
@@ -77,6 +103,7 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
             pending.delete(record.key());
             context.forward(new Record<>(record.key(), null, record.timestamp()), ChipEmbeddingTopology.EMBEDDINGS_SINK);
         } else {
+            // a rejected record (not a chip, or not a readable image) leaves the buffer as it was
             Chip chip;
             try {
                 chip = chips.deserialize(source.topic(), source.value());
@@ -88,8 +115,13 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
                 deadLetter(source, record.key(), e);
                 return;
             }
+            try {
+                inference.submit(inbox, source, chip); // decodes the image on this thread
+            } catch (IllegalArgumentException unreadable) {
+                deadLetter(source, record.key(), unreadable);
+                return;
+            }
             pending.put(record.key(), source.encode());
-            inference.submit(inbox, source, chip);
         }
         forwardCompleted();
     }
@@ -108,7 +140,7 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
                 throw new StreamsException(completion.batchFailure());
             }
             InferenceQueue.Request request = completion.request();
-            String key = request.chip().getChipId();
+            String key = request.chip().chip().getChipId();
             byte[] current = pending.get(key);
             if (current == null || PendingChip.offsetOf(current) != request.source().offset()) {
                 continue; // deleted, or superseded by a newer copy that is queued itself
@@ -118,7 +150,7 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
                 Embedding embedding = outcome.embedding();
                 context.forward(new Record<>(key, embedding, request.source().timestamp()),
                         ChipEmbeddingTopology.EMBEDDINGS_SINK);
-                metrics.embedded(request.chip().getIngestedAt(), Instant.now());
+                metrics.embedded(request.chip().chip().getIngestedAt(), Instant.now());
             } else {
                 deadLetter(request.source(), key, outcome.failure());
             }

@@ -64,8 +64,9 @@ public final class EmbedProcessor implements Callable<Integer> {
     String device;
 
     @Option(names = "--threads", defaultValue = "${env:PIRSTREAM_EMBED_THREADS:-0}",
-            description = "Threads of the model's CPU kernels; 0: PyTorch's default, one per core. Fewer when the"
-                    + " machine is shared: busy-waiting kernel threads lose most when preempted (default: ${DEFAULT-VALUE}).")
+            description = "Threads of the model's CPU kernels; 0: one per core but one, which is left to the stream"
+                    + " thread decoding the next chips. Fewer when the machine is shared: busy-waiting kernel threads"
+                    + " lose most when preempted (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--batch-size", defaultValue = "${env:PIRSTREAM_EMBED_BATCH_SIZE:-" + DEFAULT_BATCH_SIZE + "}",
@@ -108,10 +109,11 @@ public final class EmbedProcessor implements Callable<Integer> {
     public Integer call() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         DeviceChoice deviceChoice = DeviceChoice.valueOf(device.toUpperCase(java.util.Locale.ROOT));
-        if (threads > 0) { // read once, when DJL starts PyTorch (at the model's load below)
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        }
+        // read once, when DJL starts PyTorch (at the model's load below). Kernels on every core would fight the
+        // stream thread, which decodes the next chips meanwhile (measured in BENCHMARKS.md: 0.84 vs 0.97 x model-only)
+        int modelThreads = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+        System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(modelThreads));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         try (PirModel model = checkpoint == null ? PirModel.loadDefault(deviceChoice) : PirModel.load(checkpoint, deviceChoice)) {
             ChipEmbedder embedder = new ChipEmbedder(model);
             Topic<String, Chip> chips = Topics.CHIPS.withName(chipsTopic);

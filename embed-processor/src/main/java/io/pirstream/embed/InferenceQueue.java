@@ -18,9 +18,10 @@ import org.apache.kafka.common.errors.InterruptException;
  *
  * <p>Why a thread of its own: a chips topic has several partitions, so one stream thread runs several tasks, and a
  * batch per task means several small model calls in a row on that thread while every other task waits. Here the
- * stream thread only queues chips and forwards finished embeddings; the model always takes everything that queued
- * up while it was busy (up to {@code maxBatch}), so batches are small when traffic is light (low latency) and full
- * under a backlog (throughput), and polling Kafka overlaps with inference.
+ * stream thread decodes chips, queues them and forwards finished embeddings; the model always takes everything that
+ * queued up while it was busy (up to {@code maxBatch}), so batches are small when traffic is light (low latency) and
+ * full under a backlog (throughput), and polling Kafka and decoding images overlap with inference (decoding on the
+ * inference thread kept the model waiting for it: see BENCHMARKS.md).
  *
  * <p>A batch starts when {@code maxBatch} chips are queued or the oldest has waited {@code maxWait}. At most
  * {@code 4 * maxBatch} chips wait at once: {@link #submit} blocks beyond that, which holds back the stream thread
@@ -33,7 +34,7 @@ import org.apache.kafka.common.errors.InterruptException;
 public final class InferenceQueue implements AutoCloseable {
 
     /** A chip waiting for the model, the task it belongs to, and where it came from. */
-    record Request(Inbox inbox, PendingChip source, Chip chip, long enqueuedNanos) {
+    record Request(Inbox inbox, PendingChip source, ChipEmbedder.DecodedChip chip, long enqueuedNanos) {
     }
 
     /** What the model made of a request: an outcome, or the error that stopped the whole batch. */
@@ -92,8 +93,14 @@ public final class InferenceQueue implements AutoCloseable {
         return new Inbox();
     }
 
-    /** Queues a chip for the model; blocks while {@code 4 * maxBatch} chips are already waiting. */
+    /**
+     * Decodes a chip on the calling thread and queues it for the model; blocks while {@code 4 * maxBatch} chips are
+     * already waiting.
+     *
+     * @throws IllegalArgumentException naming the chip, when its image is not readable (nothing is queued)
+     */
     void submit(Inbox inbox, PendingChip source, Chip chip) {
+        ChipEmbedder.DecodedChip decoded = embedder.decode(chip);
         lock.lock();
         try {
             while (queue.size() >= capacity && !closed) {
@@ -103,7 +110,7 @@ public final class InferenceQueue implements AutoCloseable {
                 throw new IllegalStateException(stopped == null ? "the inference queue is closed"
                         : "the inference thread stopped: " + stopped, stopped);
             }
-            queue.add(new Request(inbox, source, chip, System.nanoTime()));
+            queue.add(new Request(inbox, source, decoded, System.nanoTime()));
             changed.signalAll();
         } catch (InterruptedException e) {
             throw new InterruptException(e);
@@ -224,7 +231,7 @@ public final class InferenceQueue implements AutoCloseable {
     }
 
     private void deliver(List<Request> batch) {
-        List<Chip> chips = new ArrayList<>(batch.size());
+        List<ChipEmbedder.DecodedChip> chips = new ArrayList<>(batch.size());
         batch.forEach(request -> chips.add(request.chip()));
         List<ChipEmbedder.Outcome> outcomes = null;
         RuntimeException failure = null;

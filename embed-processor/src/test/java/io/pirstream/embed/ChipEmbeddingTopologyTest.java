@@ -184,6 +184,17 @@ class ChipEmbeddingTopologyTest {
     }
 
     @Test
+    void aRejectedCopyOfAChipLeavesTheChipItReplacedPending() throws InterruptedException {
+        send(Chips.chip("twice", 12));
+        send(Chips.chip("twice", "a corrupt second copy".getBytes()));
+
+        assertThat(collectEmbeddings()).as("the readable copy is still embedded").extracting(kv -> kv.key)
+                .containsExactly("twice");
+        assertThat(deadLetters.readValuesToList()).as("the corrupt copy is dead-lettered").singleElement()
+                .satisfies(letter -> assertThat(letter.getSourceOffset()).as("its offset").isOne());
+    }
+
+    @Test
     void tombstoneDeletesTheChipsEmbeddingEvenWhileTheModelIsWorkingOnIt() throws InterruptedException {
         send(Chips.chip("gone", 6));
         chips.pipeInput("gone", (byte[]) null);

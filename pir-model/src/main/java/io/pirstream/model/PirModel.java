@@ -159,16 +159,11 @@ public final class PirModel implements AutoCloseable {
     }
 
     /**
-     * Embeds decoded images. (Not an overload of {@link #embedImages}: both would erase to
-     * {@code List}.)
+     * The model's input for a decoded image: resized to the input size and packed as RGB bytes for
+     * {@link #embedPixels}. No model call and no lock, so callers can prepare the next batch while the model runs.
      */
-    public List<ImageEmbedding> embedDecodedImages(List<BufferedImage> images) {
-        Objects.requireNonNull(images, "images must not be null");
-        List<byte[]> rgb = new ArrayList<>(images.size());
-        for (BufferedImage image : images) {
-            rgb.add(ImageCodec.toRgb(image, imageSize()));
-        }
-        return embedPixels(rgb);
+    public byte[] pixels(BufferedImage image) {
+        return ImageCodec.toRgb(Objects.requireNonNull(image, "image must not be null"), imageSize());
     }
 
     /** Embeds images already resized to {@link ModelConfig#imageSize()} and packed as RGB bytes. */
