@@ -92,7 +92,7 @@ public final class PirStream implements Callable<Integer> {
     public Integer call() throws Exception {
         Path data = dataDir != null ? dataDir : home.resolve(".pirstream");
         Files.createDirectories(data);
-        String apiKey = newApiKey(data.resolve("api-key"));
+        String apiKey = apiKey(data.resolve("api-key"));
         Path dropFolder = Files.createDirectories(data.resolve("drop"));
         Stack.Settings settings = new Stack.Settings(home, data, requireFree(kafkaPort, "--kafka-port"),
                 requireFree(ingestPort, "--ingest-port"), requireFree(embedPort, "--embed-port"),
@@ -200,7 +200,17 @@ public final class PirStream implements Callable<Integer> {
         return found;
     }
 
-    private static String newApiKey(Path file) throws IOException {
+    /**
+     * The embedded default's API key: the one in {@code file} from an earlier start, so scripts and bookmarks keep
+     * working across restarts, or a new random one saved there (owner-readable only).
+     */
+    static String apiKey(Path file) throws IOException {
+        if (Files.isRegularFile(file)) {
+            String saved = Files.readString(file).strip();
+            if (saved.matches("pir_[A-Za-z0-9_-]{32}")) {
+                return saved;
+            }
+        }
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
         String key = "pir_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
