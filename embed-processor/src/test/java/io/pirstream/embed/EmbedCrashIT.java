@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -52,13 +53,17 @@ class EmbedCrashIT {
 
         Map<String, Integer> seen = new HashMap<>();
         AtomicInteger sent = new AtomicInteger();
-        Thread producer = new Thread(() -> produce(broker, chips, sent), "chip-producer");
+        CountDownLatch killed = new CountDownLatch(1);
+        Thread producer = new Thread(() -> produce(broker, chips, sent, killed), "chip-producer");
+        producer.setDaemon(true); // never outlives a failed test waiting for the kill
         Process first = start(command, logs.resolve("first.log"));
         try (KafkaConsumer<String, Embedding> consumer = consumer(broker, embeddings)) {
             producer.start();
-            // 1. let it embed part of the stream, then kill it without warning while chips keep arriving
+            // 1. let it embed part of the first half of the stream, then kill it without warning; the second half
+            // arrives while it is down (held back until then, so even a fast machine is killed mid-stream)
             poll(consumer, seen, () -> seen.size() >= CHIPS / 4, Duration.ofSeconds(120));
             first.destroyForcibly().waitFor();
+            killed.countDown();
             int embeddedBeforeKill = seen.size();
             assertThat(embeddedBeforeKill).as("killed mid-stream").isLessThan(CHIPS);
             // 2. restart on the same state directory and application id
@@ -78,9 +83,14 @@ class EmbedCrashIT {
                 assertThat(count).as(chip).isOne());
     }
 
-    private static void produce(EmbeddedKafkaBroker broker, Topic<String, Chip> chips, AtomicInteger sent) {
+    private static void produce(EmbeddedKafkaBroker broker, Topic<String, Chip> chips, AtomicInteger sent,
+                                CountDownLatch killed) {
         try (KafkaProducer<String, byte[]> producer = EmbeddedStreams.producer(broker)) {
             for (int i = 0; i < CHIPS; i++) {
+                if (i == CHIPS / 2) {
+                    producer.flush();
+                    killed.await();
+                }
                 EmbeddedStreams.send(producer, chips, Chips.chip("crash-" + i, i));
                 sent.incrementAndGet();
                 if (i % 10 == 9) {
