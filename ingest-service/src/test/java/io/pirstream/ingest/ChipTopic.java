@@ -13,9 +13,12 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
 /** Reads the chips topic of the embedded broker the way a downstream reader does (read_committed). */
@@ -31,8 +34,23 @@ final class ChipTopic {
                     .get(Topics.CHIPS.name()).partitions();
             Map<TopicPartition, OffsetSpec> request = partitions.stream().collect(Collectors.toMap(
                     p -> new TopicPartition(Topics.CHIPS.name(), p.partition()), p -> OffsetSpec.latest()));
-            return admin.listOffsets(request).all().get().values().stream().mapToLong(info -> info.offset()).sum();
+            // a committed upload's transaction markers land a moment after its commit returns: wait until no
+            // transaction is open on the topic (the last stable offsets reach the ends), so the sum is settled
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (true) {
+                long latest = sum(admin.listOffsets(request).all().get());
+                long stable = sum(admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                        .all().get());
+                if (latest == stable || System.nanoTime() > deadline) {
+                    return latest;
+                }
+                Thread.sleep(20);
+            }
         }
+    }
+
+    private static long sum(Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> offsets) {
+        return offsets.values().stream().mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
     }
 
     /** Every committed chip with one of the given keys (the latest per key), waiting up to 30 s for all. */

@@ -44,9 +44,11 @@ class DropFolderIT {
         Files.write(FOLDER.resolve("frame-1.png.json"), """
                 {"platform": "dji-m300", "capturedAt": "2026-11-20T08:00:00Z", "centre": "8.5,47.3"}
                 """.getBytes());
+        // files appear whole, by rename, as a copy tool does: the scanner may pick them up at once (no settle time)
+        Files.setLastModifiedTime(FOLDER.resolve("frame-1.png.part"), FileTime.from(Instant.now().minusSeconds(5)));
         Files.move(FOLDER.resolve("frame-1.png.part"), FOLDER.resolve("frame-1.png"));
-        Files.write(FOLDER.resolve("broken.jpg"), TestImagery.truncated(TestImagery.jpeg(100, 100, 2)));
-        Files.setLastModifiedTime(FOLDER.resolve("frame-1.png"), FileTime.from(Instant.now().minusSeconds(5)));
+        Files.write(FOLDER.resolve("broken.jpg.part"), TestImagery.truncated(TestImagery.jpeg(100, 100, 2)));
+        Files.move(FOLDER.resolve("broken.jpg.part"), FOLDER.resolve("broken.jpg"));
 
         awaitFile(FOLDER.resolve("done/frame-1.png"));
         awaitFile(FOLDER.resolve("failed/broken.jpg.reason.txt"));
