@@ -116,12 +116,23 @@ class EmbedProcessorIT {
             Map<String, Long> perChip = out.stream().collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
             assertThat(perChip).as("120 chips, one embedding each").hasSize(120)
                     .allSatisfy((k, n) -> assertThat(n).as(k).isOne());
-            int tasksFirst = first.streams().metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
-            int tasksSecond = second.streams().metadataForLocalThreads().stream().mapToInt(t -> t.activeTasks().size()).sum();
+            // read the assignment once it is settled: a rebalance may still be moving a task
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            int tasksFirst;
+            int tasksSecond;
+            do {
+                Thread.sleep(100);
+                tasksFirst = activeTasks(first.streams());
+                tasksSecond = activeTasks(second.streams());
+            } while (tasksFirst + tasksSecond != 6 && System.nanoTime() < deadline);
             assertThat(tasksFirst + tasksSecond).as("six tasks in all").isEqualTo(6);
             assertThat(tasksFirst).as("both instances got work").isPositive();
             assertThat(tasksSecond).as("both instances got work").isPositive();
         }
+    }
+
+    private static int activeTasks(KafkaStreams streams) {
+        return streams.metadataForLocalThreads().stream().mapToInt(thread -> thread.activeTasks().size()).sum();
     }
 
     private static void awaitRunning(KafkaStreams... instances) throws InterruptedException {
