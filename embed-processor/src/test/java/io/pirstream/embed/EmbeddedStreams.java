@@ -50,9 +50,31 @@ final class EmbeddedStreams {
             while (records.size() < expected && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
-            consumer.poll(Duration.ofMillis(500)).forEach(records::add); // anything beyond the expected count
+            drainToEnd(consumer, records::add); // anything beyond the expected count: a duplicate would show here
         }
         return records;
+    }
+
+    /**
+     * Polls until the consumer has read up to the end of every assigned partition as it stands now (under
+     * read_committed, up to the last stable offset: everything committed so far), or 30 s pass.
+     */
+    static <K, V> void drainToEnd(KafkaConsumer<K, V> consumer, java.util.function.Consumer<ConsumerRecord<K, V>> sink) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Map<org.apache.kafka.common.TopicPartition, Long> ends = null;
+        while (System.nanoTime() < deadline) {
+            consumer.poll(Duration.ofMillis(100)).forEach(sink);
+            if (consumer.assignment().isEmpty()) {
+                continue;
+            }
+            if (ends == null) {
+                ends = consumer.endOffsets(consumer.assignment());
+            }
+            if (ends.entrySet().stream().allMatch(end -> consumer.position(end.getKey()) >= end.getValue())) {
+                return;
+            }
+        }
+        throw new AssertionError("did not reach the end of " + consumer.assignment() + " within 30 s");
     }
 
     static List<ConsumerRecord<String, Embedding>> embeddings(EmbeddedKafkaBroker broker, Topic<String, Embedding> topic,
