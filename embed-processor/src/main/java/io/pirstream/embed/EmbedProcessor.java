@@ -83,7 +83,7 @@ public final class EmbedProcessor implements Callable<Integer> {
     Path stateDir;
 
     @Option(names = "--http-port", defaultValue = "${env:PIRSTREAM_EMBED_HTTP_PORT:-8082}",
-            description = "Port of /q/health and /q/metrics (default: ${DEFAULT-VALUE}).")
+            description = "Port of /q/health and /q/metrics; 0: any free port, logged (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
     @Option(names = "--replication-factor", defaultValue = "1", description = "For topics this service creates.")
@@ -136,6 +136,7 @@ public final class EmbedProcessor implements Callable<Integer> {
                     }
                 });
                 try (HealthServer http = HealthServer.start(httpPort, streams, registry, model.version())) {
+                    LOG.info("Health and metrics on http://localhost:{}/q/health, /q/metrics", http.port());
                     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                         streams.close(Duration.ofSeconds(30));
                         stopped.countDown();

@@ -22,6 +22,11 @@ final class HealthServer implements AutoCloseable {
         this.server = server;
     }
 
+    /** The port it listens on (the chosen one, when started on port 0). */
+    int port() {
+        return server.getAddress().getPort();
+    }
+
     static HealthServer start(int port, KafkaStreams streams, PrometheusMeterRegistry registry, String modelVersion) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);

@@ -10,7 +10,6 @@ import io.pirstream.schemas.avro.Embedding;
 import io.pirstream.testkit.EmbeddedKafkaBroker;
 import io.pirstream.testkit.EmbeddedKafkaExtension;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -135,7 +134,7 @@ class EmbedCrashIT {
         }
         command.addAll(List.of("-jar", JAR.toString(), "--bootstrap-servers", broker.bootstrapServers(),
                 "--application-id", applicationId, "--checkpoint", modelDir.toString(), "--chips-topic", chips.name(),
-                "--state-dir", stateDir.toString(), "--http-port", String.valueOf(freePort()), "--batch-size", "8",
+                "--state-dir", stateDir.toString(), "--http-port", "0", "--batch-size", "8",
                 "--max-wait", "PT0.1S"));
         return command;
     }
@@ -143,11 +142,5 @@ class EmbedCrashIT {
     private static Process start(List<String> command, Path log) throws IOException {
         Files.createDirectories(log.getParent());
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
