@@ -163,7 +163,7 @@ final class EmbedBenchmark implements Callable<Integer> {
             consumer.subscribe(List.of(embeddings.name()));
         }
 
-        /** Starts a processor with batch size B, wait T and the given PyTorch threads (0: one per core). */
+        /** Starts a processor with batch size B, wait T and the given PyTorch threads (0: the processor's default). */
         static Processor start(Path home, int batch, int waitMillis, int threads, String modelVersion,
                                List<byte[]> images) throws Exception {
             Path data = Files.createTempDirectory("pirstream-bench-embed-");

@@ -33,11 +33,11 @@ import picocli.CommandLine.Option;
 final class SearchFreshnessBenchmark implements Callable<Integer> {
 
     private static final Duration FIRST_POLL = Duration.ofMillis(200);
+    private static final Pattern CHIP_ID = Pattern.compile("\"chipId\":\"([0-9a-f]{64})\"");
 
     /** The {@code index}-th upload (warm-up when below the counted ones), sent at {@code startNanos}. */
     private record Upload(int index, long startNanos) {
     }
-    private static final Pattern CHIP_ID = Pattern.compile("\"chipId\":\"([0-9a-f]{64})\"");
 
     @Option(names = "--home", description = "Project directory (default: current directory).")
     Path home = Path.of("").toAbsolutePath();

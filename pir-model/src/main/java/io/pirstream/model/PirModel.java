@@ -153,7 +153,7 @@ public final class PirModel implements AutoCloseable {
         Objects.requireNonNull(encodedImages, "images must not be null");
         List<byte[]> rgb = new ArrayList<>(encodedImages.size());
         for (byte[] encoded : encodedImages) {
-            rgb.add(ImageCodec.toRgb(ImageCodec.decode(encoded), imageSize()));
+            rgb.add(pixels(ImageCodec.decode(encoded)));
         }
         return embedPixels(rgb);
     }
