@@ -90,6 +90,7 @@ public final class ChipEmbedder {
                 .setPlatform(chip.getPlatform())
                 .setCapturedAt(chip.getCapturedAt())
                 .setEmbeddedAt(now)
+                .setIngestedAt(chip.getIngestedAt())
                 .setGeo(chip.getGeo())
                 .setThumbnail(ByteBuffer.wrap(decoded.thumbnail()))
                 .build();

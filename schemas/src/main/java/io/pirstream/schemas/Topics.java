@@ -29,6 +29,13 @@ public final class Topics {
     /** Prefix of the per-model embedding topics: {@code pir.embeddings.<model version>}. */
     public static final String EMBEDDINGS_PREFIX = "pir.embeddings.";
 
+    /** Global store of the alert matcher: the standing queries of its model version, fed by {@link #QUERIES}. */
+    public static final String SUBSCRIPTIONS_STORE = "alerts-subscriptions";
+    /** Changelogged store of the alert matcher: embeddings waiting for the next batched match. */
+    public static final String MATCH_BUFFER_STORE = "alerts-match-buffer";
+    /** Changelogged store of the alert matcher: per chip, the subscriptions already alerted (one alert per pair). */
+    public static final String ALERTED_STORE = "alerts-alerted";
+
     private static final Pattern MODEL_VERSION = Pattern.compile("[A-Za-z0-9._-]{1,200}");
     private static final String MAX_BYTES = String.valueOf(MAX_MESSAGE_BYTES);
     private static final String FOREVER = "-1";
