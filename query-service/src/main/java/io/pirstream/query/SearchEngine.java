@@ -51,15 +51,17 @@ public class SearchEngine {
 
     private final QueryConfig config;
     private final MeterRegistry metrics;
+    private final IndexEvents events;
     private PirModel model;
     private KafkaStreams streams;
     private EmbeddingIndexTopology.Built built;
     private KafkaProducer<byte[], DeadLetter> deadLetters;
     private Topic<String, Embedding> embeddings;
 
-    public SearchEngine(QueryConfig config, MeterRegistry metrics) {
+    public SearchEngine(QueryConfig config, MeterRegistry metrics, IndexEvents events) {
         this.config = config;
         this.metrics = metrics;
+        this.events = events;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -80,8 +82,10 @@ public class SearchEngine {
                 .description("Embedding emitted -> applied to the index (searchable within refresh-interval more)")
                 .publishPercentiles(0.5, 0.99).register(metrics);
         built = EmbeddingIndexTopology.build(embeddings, model.dimension(), model.version(), config.refreshInterval(),
-                this::publishDeadLetter, indexed -> freshness.record(
-                        Duration.between(indexed.getEmbeddedAt(), java.time.Instant.now()).abs()),
+                this::publishDeadLetter, indexed -> {
+                    freshness.record(Duration.between(indexed.getEmbeddedAt(), java.time.Instant.now()).abs());
+                    events.publish(indexed);
+                },
                 config.applicationId());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
@@ -129,6 +133,16 @@ public class SearchEngine {
     public Optional<Integer> indexSize() {
         VectorIndex index = built == null ? null : built.store().index();
         return index == null ? Optional.empty() : Optional.of(index.size());
+    }
+
+    /** Length of the model's vectors. */
+    public int dimension() {
+        return model.dimension();
+    }
+
+    /** The query text's unit vector by the index's model (what standing queries are matched with). */
+    public float[] embedText(String text) {
+        return model.embedTexts(List.of(text))[0];
     }
 
     public int maxK() {

@@ -1,0 +1,142 @@
+package io.pirstream.query.alerts;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pirstream.query.DeadLetterPublisher;
+import io.pirstream.query.QueryConfig;
+import io.pirstream.query.SearchEngine;
+import io.pirstream.schemas.Topic;
+import io.pirstream.schemas.TopicAdmin;
+import io.pirstream.schemas.Topics;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs the alert matcher ({@link AlertTopology}) inside the query service: exactly once, one application id for
+ * every replica. Also owns the subscription store that the subscriptions API reads.
+ */
+@ApplicationScoped
+public class AlertMatcher {
+
+    private static final Logger LOG = Logger.getLogger(AlertMatcher.class);
+
+    private final QueryConfig query;
+    private final AlertsConfig config;
+    private final SearchEngine engine;
+    private final DeadLetterPublisher deadLetters;
+    private final AlertMetrics metrics;
+    private volatile KafkaStreams streams;
+    private volatile AlertTopology.Built built;
+    private volatile boolean wasRunning;
+
+    public AlertMatcher(QueryConfig query, AlertsConfig config, SearchEngine engine, DeadLetterPublisher deadLetters,
+                        MeterRegistry registry) {
+        this.query = query;
+        this.config = config;
+        this.engine = engine;
+        this.deadLetters = deadLetters;
+        this.metrics = new AlertMetrics(registry, () -> built == null ? 0 : built.subscriptions().matrix().size());
+    }
+
+    // after the search engine has loaded the model
+    void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) StartupEvent event) {
+        ensureTopics();
+        start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    /** Starts the matcher (again, after {@link #stop}: tests use this to restart it). */
+    public synchronized void start() {
+        if (streams != null) {
+            return;
+        }
+        AlertTopology.Settings settings = new AlertTopology.Settings(engine.modelVersion(), engine.dimension(),
+                Topics.embeddings(engine.modelVersion()), Topics.QUERIES, Topics.ALERTS, Topics.DLQ,
+                config.applicationId(), config.maxBatch(), config.matchInterval());
+        built = AlertTopology.build(settings, metrics, deadLetters::publish);
+        wasRunning = false;
+        streams = new KafkaStreams(built.topology(), streamsConfig());
+        streams.setStateListener((now, before) -> {
+            LOG.infof("Alert matcher state %s -> %s", before, now);
+            if (now == KafkaStreams.State.RUNNING) {
+                wasRunning = true;
+            }
+        });
+        streams.start();
+        LOG.infof("Alert matcher %s matches %s against the standing queries of model %s", config.applicationId(),
+                settings.embeddings().name(), engine.modelVersion());
+    }
+
+    /** Stops the matcher; its state stays in the state directory. */
+    public synchronized void stop() {
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(30));
+            streams = null;
+        }
+    }
+
+    /** The subscriptions, as this instance currently knows them. */
+    public SubscriptionStore subscriptions() {
+        AlertTopology.Built current = built;
+        if (current == null) {
+            throw new IllegalStateException("the alert matcher has not started");
+        }
+        return current.subscriptions();
+    }
+
+    /** Whether the subscription store is restored and following its topic. */
+    public boolean ready() {
+        KafkaStreams current = streams;
+        if (current == null) {
+            return false;
+        }
+        KafkaStreams.State state = current.state();
+        return state == KafkaStreams.State.RUNNING || (wasRunning && state == KafkaStreams.State.REBALANCING);
+    }
+
+    public KafkaStreams.State state() {
+        KafkaStreams current = streams;
+        return current == null ? KafkaStreams.State.NOT_RUNNING : current.state();
+    }
+
+    private Properties streamsConfig() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, query.bootstrapServers());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, query.stateDir());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
+        // the buffer is matched by a wall-clock punctuation, which runs between polls: an idle poll must not hold
+        // it back for the default 100 ms
+        props.put(StreamsConfig.POLL_MS_CONFIG, 5L);
+        // alerts become visible to read_committed readers when their transaction commits
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 50L);
+        return props;
+    }
+
+    private void ensureTopics() {
+        List<Topic<?, ?>> topics = List.of(Topics.QUERIES, Topics.ALERTS, Topics.FEEDBACK, Topics.DLQ,
+                Topics.embeddings(engine.modelVersion()));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, query.bootstrapServers()))) {
+            new TopicAdmin(admin, (short) 1, Duration.ofSeconds(30)).ensure(topics).mismatches().forEach(LOG::warn);
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not check the alert topics at start-up: %s", e.getMessage());
+        }
+    }
+}
