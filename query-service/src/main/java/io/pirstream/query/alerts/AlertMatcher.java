@@ -20,6 +20,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.jboss.logging.Logger;
@@ -86,7 +87,10 @@ public class AlertMatcher {
     /** Stops the matcher; its state stays in the state directory. */
     public synchronized void stop() {
         if (streams != null) {
-            streams.close(Duration.ofSeconds(30));
+            // leave the group at once: another replica takes over this one's partitions now, not after the
+            // session timeout, so alerts keep flowing while it is down
+            streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                    .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
             streams = null;
         }
     }

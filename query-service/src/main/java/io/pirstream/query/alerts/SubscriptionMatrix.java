@@ -102,7 +102,8 @@ public final class SubscriptionMatrix {
     }
 
     /**
-     * Adds or replaces a subscription. The record is kept without its vector (which lives in the matrix only).
+     * Adds or replaces a subscription. Its vector is copied into the matrix; the record is kept for its id, text,
+     * owner and filters (the caller may clear its vector afterwards).
      *
      * @throws IllegalArgumentException if its vector does not have this matrix's dimension
      */
@@ -112,7 +113,6 @@ public final class SubscriptionMatrix {
             throw new IllegalArgumentException("subscription " + query.getSubscriptionId() + " has a " + vector.size()
                     + "-dimensional vector; model " + query.getModelVersion() + " makes " + dimension);
         }
-        StandingQuery slim = StandingQuery.newBuilder(query).setVector(List.of()).build();
         Filter filter = Filter.of(query.getFilters());
         lock.writeLock().lock();
         try {
@@ -125,7 +125,7 @@ public final class SubscriptionMatrix {
                 block[k][column] = vector.get(k);
             }
             thresholds[slot] = query.getThreshold();
-            queries[slot] = slim;
+            queries[slot] = query;
             filters[slot] = filter;
         } finally {
             lock.writeLock().unlock();

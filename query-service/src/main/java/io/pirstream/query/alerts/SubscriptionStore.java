@@ -101,12 +101,15 @@ public final class SubscriptionStore implements StateStore {
                 throw new IllegalArgumentException("record key " + key + " differs from its subscriptionId "
                         + query.getSubscriptionId());
             }
-            all.put(key, StandingQuery.newBuilder(query).setVector(List.of()).build());
             if (modelVersion.equals(query.getModelVersion())) {
                 matrix.put(query);
             } else {
                 matrix.remove(key); // re-encoded by another version: no longer this matcher's
             }
+            // the vector lives in the matrix only; cleared in place, since a builder copy would resolve record
+            // classes through the thread's context class loader, which in Quarkus may hold a second copy of them
+            query.setVector(List.of());
+            all.put(key, query);
         } catch (RuntimeException e) {
             deadLetters.accept(DeadLetters.of("restore".equals(source) ? topic.name() : source, partition, offset,
                     key == null ? null : key.getBytes(StandardCharsets.UTF_8), value, processor, e, Instant.now()));

@@ -101,8 +101,8 @@ public class Subscriptions {
         checkWebhook(spec.webhookUrl());
         String id = newId();
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        StandingQuery query = encode(StandingQuery.newBuilder().setSubscriptionId(id).setOwner(owner).setCreatedAt(now),
-                spec).build();
+        StandingQuery query = encode(StandingQuery.newBuilder().setSubscriptionId(id).setOwner(owner).setCreatedAt(now)
+                .setUpdatedAt(null), spec).build();
         write(id, query);
         awaitApplied(store, id, seen -> seen != null && seen.getCreatedAt().equals(now));
         return saved(query);
@@ -131,7 +131,8 @@ public class Subscriptions {
         }
         checkWebhook(spec.webhookUrl());
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        StandingQuery query = encode(StandingQuery.newBuilder(existing.get()).setUpdatedAt(now), spec).build();
+        StandingQuery query = encode(StandingQuery.newBuilder().setSubscriptionId(id).setOwner(owner)
+                .setCreatedAt(existing.get().getCreatedAt()).setUpdatedAt(now), spec).build();
         write(id, query);
         awaitApplied(store, id, seen -> seen != null && now.equals(seen.getUpdatedAt()));
         return Optional.of(saved(query));
@@ -148,6 +149,10 @@ public class Subscriptions {
         return true;
     }
 
+    /**
+     * Sets the fields a client chose, and the encoding. Builders here always set every field: a default value, like a
+     * builder copy, is resolved through the thread's context class loader, which in Quarkus may be the wrong one.
+     */
     private StandingQuery.Builder encode(StandingQuery.Builder builder, Spec spec) {
         float[] vector = engine.embedText(spec.text());
         List<Float> values = new ArrayList<>(vector.length);
@@ -161,7 +166,7 @@ public class Subscriptions {
     private Saved saved(StandingQuery query) {
         String secret = query.getWebhookUrl() == null ? null
                 : signer.orElseThrow().secret(query.getSubscriptionId());
-        return new Saved(StandingQuery.newBuilder(query).setVector(List.of()).build(), secret);
+        return new Saved(query, secret);
     }
 
     private void checkWebhook(String url) {

@@ -49,7 +49,9 @@ public record SubscriptionRequest(String text, Float threshold, Filters filters,
     }
 
     private QueryFilters toFilters() {
-        QueryFilters.Builder out = QueryFilters.newBuilder();
+        // every field set: a builder's default values resolve classes through the context class loader
+        QueryFilters.Builder out = QueryFilters.newBuilder().setBbox(null).setCapturedFrom(null).setCapturedTo(null)
+                .setSources(new ArrayList<>()).setPlatforms(new ArrayList<>());
         if (filters == null) {
             return out.build();
         }
