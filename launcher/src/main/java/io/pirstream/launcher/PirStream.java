@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
  * and stops everything on Ctrl-C.
  */
 @Command(name = "pirstream", mixinStandardHelpOptions = true, version = "PIRStream 0.1.0",
-        subcommands = {IngestBenchmark.class, EmbedBenchmark.class, SearchFreshnessBenchmark.class},
+        subcommands = {IngestBenchmark.class, EmbedBenchmark.class, SearchFreshnessBenchmark.class,
+            AlertLatencyBenchmark.class},
         description = "Runs PIRStream on an embedded Kafka broker: ingest imagery, search it by text.")
 public final class PirStream implements Callable<Integer> {
 
@@ -97,7 +98,7 @@ public final class PirStream implements Callable<Integer> {
         Stack.Settings settings = new Stack.Settings(home, data, requireFree(kafkaPort, "--kafka-port"),
                 requireFree(ingestPort, "--ingest-port"), requireFree(embedPort, "--embed-port"),
                 requireFree(queryPort, "--query-port"), apiKey, dropFolder, Optional.ofNullable(checkpoint),
-                java.util.EnumSet.allOf(Stack.Service.class));
+                java.util.EnumSet.allOf(Stack.Service.class), webhookEnvironment(data));
 
         Stack stack = Stack.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "pirstream-shutdown"));
@@ -114,6 +115,15 @@ public final class PirStream implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Webhooks on the embedded default: a signing key kept in {@code .pirstream/webhook-signing-key} (so secrets
+     * handed out stay valid across restarts), and receivers on this machine allowed, since everything runs on one.
+     */
+    static Map<String, String> webhookEnvironment(Path data) throws IOException {
+        return Map.of("PIRSTREAM_WEBHOOK_SIGNING_KEY", apiKey(data.resolve("webhook-signing-key")),
+                "PIRSTREAM_WEBHOOK_ALLOW_LOOPBACK", "true");
+    }
+
     private static void printWelcome(Stack stack, String apiKey, Path data, Path dropFolder) {
         String ingest = stack.ingest().baseUrl();
         String query = stack.query().baseUrl();
@@ -125,11 +135,16 @@ public final class PirStream implements Callable<Integer> {
                   ingest-service   %s   (API: %s/q/swagger-ui)
                   embed-processor  %s/q/health, /q/metrics
                   query-service    %s   (API: %s/q/swagger-ui)
+                  web console      %s/   (sign in with the API key)
                   API key          %s   (roles ingest and analyst; also in %s)
 
                 Search by describing what you look for:
                   curl -H "Authorization: Bearer %s" -H "Content-Type: application/json" \\
                        -d '{"text": "a river through green fields", "k": 5}' %s/v1/search
+                Watch for new imagery matching a description, and follow the alerts (server-sent events):
+                  curl -H "Authorization: Bearer %s" -H "Content-Type: application/json" \
+                       -d '{"text": "a river through green fields", "threshold": 0.3}' %s/v1/subscriptions
+                  curl -N -H "Authorization: Bearer %s" %s/v1/alerts/stream
                 Post a drone frame (JPEG or PNG), cut into 256 px chips and searchable a moment later:
                   curl -H "Authorization: Bearer %s" -F image=@frame.jpg -F platform=my-drone \\
                        -F capturedAt=%s -F centre=8.54,47.37 %s/v1/frames
@@ -140,8 +155,9 @@ public final class PirStream implements Callable<Integer> {
                 Logs are in %s. Press Ctrl-C to stop.
                 %n""",
                 stack.broker().bootstrapServers(), stack.broker().dataDir(), ingest, ingest, stack.embed().baseUrl(),
-                query, query, apiKey, data.resolve("api-key"),
+                query, query, query, apiKey, data.resolve("api-key"),
                 apiKey, query,
+                apiKey, query, apiKey, query,
                 apiKey, now, ingest,
                 apiKey, now, ingest,
                 dropFolder, data.resolve("logs"));
