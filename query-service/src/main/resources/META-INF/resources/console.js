@@ -44,8 +44,16 @@ async function thumbnail(img, chipId) {
     return;
   }
   try {
-    const response = await fetch('/v1/chips/' + encodeURIComponent(chipId) + '/thumbnail', {
-      headers: {'Authorization': 'Bearer ' + session.key}, signal: session.abort.signal, credentials: 'omit'});
+    let response;
+    // a chip announced by the index feed may reach the searcher a refresh interval later: retry a 404 briefly
+    for (let attempt = 0; ; attempt++) {
+      response = await fetch('/v1/chips/' + encodeURIComponent(chipId) + '/thumbnail', {
+        headers: {'Authorization': 'Bearer ' + session.key}, signal: session.abort.signal, credentials: 'omit'});
+      if (response.status !== 404 || attempt >= 5) {
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+    }
     if (!response.ok) {
       return;
     }

@@ -41,7 +41,7 @@ final class HeadlessChromium {
         }
         ChromeOptions options = new ChromeOptions().setBinary(browser.get().toFile()).addArguments("--headless",
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1600,1000",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=1600,1250",
                 "--user-data-dir=" + profile.toAbsolutePath());
         // the driver given by path: Selenium Manager would otherwise try to download one
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.get().toFile())
