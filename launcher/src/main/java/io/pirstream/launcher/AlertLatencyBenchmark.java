@@ -115,9 +115,12 @@ final class AlertLatencyBenchmark implements Callable<Integer> {
             reader.start();
 
             IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), key);
-            ScheduledExecutorService uploaders = Executors.newScheduledThreadPool(4);
+            // the clock only hands uploads out: a fixed-rate task never overlaps itself, so uploading on the clock's
+            // thread would cap the rate at one upload per upload latency
+            ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
+            java.util.concurrent.ExecutorService uploaders = Executors.newFixedThreadPool(8);
             AtomicInteger next = new AtomicInteger();
-            uploaders.scheduleAtFixedRate(() -> {
+            clock.scheduleAtFixedRate(() -> uploaders.execute(() -> {
                 int i = next.getAndIncrement();
                 if (i >= total) {
                     return;
@@ -130,12 +133,16 @@ final class AlertLatencyBenchmark implements Callable<Integer> {
                     uploadStart.put(id.group(1), start);
                     uploadIndex.put(id.group(1), i);
                 }
-            }, 0, 1_000_000 / rate, TimeUnit.MICROSECONDS);
+            }), 0, 1_000_000 / rate, TimeUnit.MICROSECONDS);
+            long uploadsStarted = System.nanoTime();
             long deadline = System.nanoTime() + Duration.ofSeconds(warmup + seconds + 60).toNanos();
             while ((next.get() < total || !arrived.keySet().containsAll(uploadStart.keySet())) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
+            clock.shutdownNow();
             uploaders.shutdownNow();
+            System.out.printf("%d uploads in %.1f s (offered %d/s)%n", uploadStart.size(),
+                    (System.nanoTime() - uploadsStarted) / 1e9, rate);
             for (var upload : uploadStart.entrySet()) {
                 Long at = arrived.get(upload.getKey());
                 if (at != null) {

@@ -38,8 +38,12 @@ public final class SubscriptionMatrixBenchmark {
         for (int n : counts) {
             long before = usedHeap();
             SubscriptionMatrix matrix = new SubscriptionMatrix(dim);
+            List<StandingQuery> kept = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                matrix.put(query("sub-" + i, unit(random, dim)));
+                StandingQuery query = query("sub-" + i, unit(random, dim));
+                matrix.put(query);
+                query.setVector(List.of()); // as the subscription store does: the vector lives in the matrix only
+                kept.add(query);
             }
             long bytesPer = (usedHeap() - before) / n;
             for (int batch : BATCHES) {
