@@ -2,6 +2,7 @@ package io.pirstream.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointTest {
 
     private static final List<String> CLASSES = List.of("field", "forest", "water");
+    /** Largest difference allowed between two forward passes over the same weights (unit vectors, float32). */
+    private static final float TOLERANCE = 1e-5f;
 
     @TempDir
     Path dir;
@@ -58,30 +62,59 @@ class CheckpointTest {
             Checkpoint.Manifest manifest = Checkpoint.manifest(weights, config, CLASSES, vocabulary.words(), null, Map.of("note", "test"));
             Checkpoint.write(target, weights, manifest);
             PirModel model = PirModel.inMemory(manager, network, vocabulary, manifest);
-            return Map.of("images", model.embedPixels(images), "texts", model.embedTexts(texts), "version", manifest.version());
+            return Map.of("images", model.embedPixels(images), "texts", model.embedTexts(texts), "version", manifest.version(),
+                    "weights", weights);
         }
     }
 
+    /**
+     * What a checkpoint must preserve: the weights bit for bit, and therefore the embeddings up to float32 rounding.
+     * PyTorch's CPU kernels pick their code path by CPU features, alignment and thread count, so two forward passes
+     * over identical weights may differ in the last bits; only the weights are compared exactly.
+     */
     @Test
     @SuppressWarnings("unchecked")
-    void roundTripReproducesEmbeddingsBitForBit() {
+    void roundTripKeepsTheWeightsAndTheEmbeddings() {
         Map<String, Object> before = writeTinyModel(dir);
         try (PirModel loaded = PirModel.load(dir, DeviceChoice.CPU)) {
+            assertThat(Checkpoint.sha256(loaded.serializedWeights())).as("weights re-serialised after loading are the written bytes")
+                    .isEqualTo(Checkpoint.sha256((byte[]) before.get("weights")));
             List<ImageEmbedding> after = loaded.embedPixels(images);
             List<ImageEmbedding> expected = (List<ImageEmbedding>) before.get("images");
             for (int i = 0; i < images.size(); i++) {
-                assertThat(after.get(i).vector()).as("image %d vector bits", i).containsExactly(expected.get(i).vector());
-                assertThat(after.get(i).sceneProbabilities()).as("image %d probabilities", i).containsExactly(expected.get(i).sceneProbabilities());
+                assertThat(after.get(i).vector()).as("image %d vector", i).containsExactly(expected.get(i).vector(), within(TOLERANCE));
+                assertThat(after.get(i).sceneProbabilities()).as("image %d probabilities", i)
+                        .containsExactly(expected.get(i).sceneProbabilities(), within(TOLERANCE));
             }
             float[][] textAfter = loaded.embedTexts(texts);
             float[][] textBefore = (float[][]) before.get("texts");
             for (int i = 0; i < texts.size(); i++) {
-                assertThat(textAfter[i]).as("text %d vector bits", i).containsExactly(textBefore[i]);
+                assertThat(textAfter[i]).as("text %d vector", i).containsExactly(textBefore[i], within(TOLERANCE));
+                assertThat(ranking(textAfter[i], after)).as("text %d ranks the gallery as before", i)
+                        .isEqualTo(ranking(textBefore[i], expected));
             }
             assertThat(loaded.version()).as("version is the content hash").isEqualTo(before.get("version")).startsWith("pir-");
             assertThat(loaded.sceneClasses()).as("classes").isEqualTo(CLASSES);
             assertThat(loaded.dimension()).as("dimension").isEqualTo(config.width());
         }
+    }
+
+    /** Gallery indices by descending score for one text. */
+    private static List<Integer> ranking(float[] text, List<ImageEmbedding> gallery) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < gallery.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingDouble((Integer i) -> -dot(text, gallery.get(i).vector())));
+        return order;
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
     }
 
     @Test
