@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,23 +89,21 @@ class CheckpointTest {
             float[][] textBefore = (float[][]) before.get("texts");
             for (int i = 0; i < texts.size(); i++) {
                 assertThat(textAfter[i]).as("text %d vector", i).containsExactly(textBefore[i], within(TOLERANCE));
-                assertThat(ranking(textAfter[i], after)).as("text %d ranks the gallery as before", i)
-                        .isEqualTo(ranking(textBefore[i], expected));
+                for (int a = 0; a < images.size(); a++) {
+                    for (int b = 0; b < images.size(); b++) {
+                        double gapBefore = dot(textBefore[i], expected.get(a).vector()) - dot(textBefore[i], expected.get(b).vector());
+                        double gapAfter = dot(textAfter[i], after.get(a).vector()) - dot(textAfter[i], after.get(b).vector());
+                        if (gapBefore > 4 * TOLERANCE) {
+                            // pairs closer than rounding can move them may swap; any other pair keeps its order
+                            assertThat(gapAfter).as("text %d still ranks image %d above image %d", i, a, b).isPositive();
+                        }
+                    }
+                }
             }
             assertThat(loaded.version()).as("version is the content hash").isEqualTo(before.get("version")).startsWith("pir-");
             assertThat(loaded.sceneClasses()).as("classes").isEqualTo(CLASSES);
             assertThat(loaded.dimension()).as("dimension").isEqualTo(config.width());
         }
-    }
-
-    /** Gallery indices by descending score for one text. */
-    private static List<Integer> ranking(float[] text, List<ImageEmbedding> gallery) {
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < gallery.size(); i++) {
-            order.add(i);
-        }
-        order.sort(Comparator.comparingDouble((Integer i) -> -dot(text, gallery.get(i).vector())));
-        return order;
     }
 
     private static double dot(float[] a, float[] b) {
