@@ -64,7 +64,9 @@ class EmbedCrashIT {
             first.destroyForcibly().waitFor();
             killed.countDown();
             int embeddedBeforeKill = seen.size();
-            assertThat(embeddedBeforeKill).as("killed mid-stream").isLessThan(CHIPS);
+            // at most the first half can have been embedded: the rest is held back until the kill
+            assertThat(embeddedBeforeKill).as("killed mid-stream, after some chips were embedded (log: " + logs + ")")
+                    .isBetween(1, CHIPS / 2);
             // 2. restart on the same state directory and application id
             Process second = start(command, logs.resolve("second.log"));
             try {
@@ -72,7 +74,9 @@ class EmbedCrashIT {
                 poll(consumer, seen, () -> seen.size() >= CHIPS, Duration.ofSeconds(180));
             } finally {
                 second.destroy(); // a graceful stop closes its last transaction
-                second.waitFor();
+                if (!second.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    second.destroyForcibly().waitFor();
+                }
             }
             // 3. read the rest of the output, to its end: a late duplicate would show here
             EmbeddedStreams.drainToEnd(consumer, r -> seen.merge(r.key(), 1, Integer::sum));

@@ -142,7 +142,7 @@ public class IngestService {
             DecodedImage image = new ImageDecoder(limits).decode(bytes);
             if (!kind.formats.contains(image.format())) {
                 throw new ImageRejectedException(ImageRejectedException.Reason.UNSUPPORTED_FORMAT,
-                        "A " + kind.name().toLowerCase() + " must be one of " + kind.formats + "; got "
+                        "A " + kind.name().toLowerCase(java.util.Locale.ROOT) + " must be one of " + kind.formats + "; got "
                                 + image.format() + (kind == Kind.FRAME ? " (upload rasters to /v1/scenes)" : ""));
             }
             return image;

@@ -42,7 +42,7 @@ class DropFolderIT {
         byte[] frame = TestImagery.png(200, 150, 11);
         Files.write(FOLDER.resolve("frame-1.png.part"), frame); // still being copied: ignored
         Files.write(FOLDER.resolve("frame-1.png.json"), """
-                {"platform": "dji-m300", "capturedAt": "2026-11-20T08:00:00Z", "centre": "8.5,47.3"}
+                {"platform": "dji-m300", "capturedAt": "2025-11-20T08:00:00Z", "centre": "8.5,47.3"}
                 """.getBytes());
         // files appear whole, by rename, as a copy tool does: the scanner may pick them up at once (no settle time)
         Files.setLastModifiedTime(FOLDER.resolve("frame-1.png.part"), FileTime.from(Instant.now().minusSeconds(5)));

@@ -30,7 +30,7 @@ class IngestApiIT {
 
     static final String INGEST_KEY = "test-ingest-key-0123456789";
     static final String ANALYST_KEY = "test-analyst-key-0123456789";
-    static final String CAPTURED_AT = "2026-11-01T10:00:00Z";
+    static final String CAPTURED_AT = "2025-11-01T10:00:00Z";
 
     static RequestSpecification upload(byte[] image, String fileName) {
         return given().header("Authorization", "Bearer " + INGEST_KEY)

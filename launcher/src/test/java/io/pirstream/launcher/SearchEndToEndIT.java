@@ -58,7 +58,7 @@ class SearchEndToEndIT {
                 long start = System.nanoTime();
                 HttpResponse<String> response = ingest.post("/v1/frames", png(scene), "scene.png", Map.of(
                         "platform", i % 2 == 0 ? "uav-even" : "uav-odd",
-                        "capturedAt", Instant.parse("2026-11-01T00:00:00Z").plus(Duration.ofDays(i)).toString()));
+                        "capturedAt", Instant.parse("2025-11-01T00:00:00Z").plus(Duration.ofDays(i)).toString()));
                 assertThat(response.statusCode()).as("upload of " + scene.label()).isEqualTo(200);
                 String chipId = firstChipId(response.body());
                 assertThat(query.awaitSearchable(Set.of(chipId), Duration.ofSeconds(60))).as("searchable: " + scene.label())
@@ -81,7 +81,7 @@ class SearchEndToEndIT {
             String anyCaption = chipByCaption.keySet().iterator().next();
             assertThat(chipIds(search(stack, anyCaption, "\"platforms\": [\"uav-odd\"]"))).as("platform filter")
                     .hasSize(3);
-            assertThat(chipIds(search(stack, anyCaption, "\"from\": \"2026-11-03T00:00:00Z\", \"to\": \"2026-11-04T00:00:00Z\"")))
+            assertThat(chipIds(search(stack, anyCaption, "\"from\": \"2025-11-03T00:00:00Z\", \"to\": \"2025-11-04T00:00:00Z\"")))
                     .as("time filter").hasSize(2);
 
             // 4. a restarted query service answers the same (from its local copy of the index)

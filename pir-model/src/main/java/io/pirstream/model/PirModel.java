@@ -245,6 +245,14 @@ public final class PirModel implements AutoCloseable {
         return manifest.metrics();
     }
 
+    /** The network's parameters as a checkpoint stores them (for round-trip checks). */
+    byte[] serializedWeights() {
+        synchronized (lock) {
+            ensureOpen();
+            return Checkpoint.weights(network);
+        }
+    }
+
     /** Device the model runs on. */
     public Device device() {
         return manager.getDevice();

@@ -2,6 +2,7 @@ package io.pirstream.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckpointTest {
 
     private static final List<String> CLASSES = List.of("field", "forest", "water");
+    /** Largest difference allowed between two forward passes over the same weights (unit vectors, float32). */
+    private static final float TOLERANCE = 1e-5f;
 
     @TempDir
     Path dir;
@@ -58,30 +61,57 @@ class CheckpointTest {
             Checkpoint.Manifest manifest = Checkpoint.manifest(weights, config, CLASSES, vocabulary.words(), null, Map.of("note", "test"));
             Checkpoint.write(target, weights, manifest);
             PirModel model = PirModel.inMemory(manager, network, vocabulary, manifest);
-            return Map.of("images", model.embedPixels(images), "texts", model.embedTexts(texts), "version", manifest.version());
+            return Map.of("images", model.embedPixels(images), "texts", model.embedTexts(texts), "version", manifest.version(),
+                    "weights", weights);
         }
     }
 
+    /**
+     * What a checkpoint must preserve: the weights bit for bit, and therefore the embeddings up to float32 rounding.
+     * PyTorch's CPU kernels pick their code path by CPU features, alignment and thread count, so two forward passes
+     * over identical weights may differ in the last bits; only the weights are compared exactly.
+     */
     @Test
     @SuppressWarnings("unchecked")
-    void roundTripReproducesEmbeddingsBitForBit() {
+    void roundTripKeepsTheWeightsAndTheEmbeddings() {
         Map<String, Object> before = writeTinyModel(dir);
         try (PirModel loaded = PirModel.load(dir, DeviceChoice.CPU)) {
+            assertThat(Checkpoint.sha256(loaded.serializedWeights())).as("weights re-serialised after loading are the written bytes")
+                    .isEqualTo(Checkpoint.sha256((byte[]) before.get("weights")));
             List<ImageEmbedding> after = loaded.embedPixels(images);
             List<ImageEmbedding> expected = (List<ImageEmbedding>) before.get("images");
             for (int i = 0; i < images.size(); i++) {
-                assertThat(after.get(i).vector()).as("image %d vector bits", i).containsExactly(expected.get(i).vector());
-                assertThat(after.get(i).sceneProbabilities()).as("image %d probabilities", i).containsExactly(expected.get(i).sceneProbabilities());
+                assertThat(after.get(i).vector()).as("image %d vector", i).containsExactly(expected.get(i).vector(), within(TOLERANCE));
+                assertThat(after.get(i).sceneProbabilities()).as("image %d probabilities", i)
+                        .containsExactly(expected.get(i).sceneProbabilities(), within(TOLERANCE));
             }
             float[][] textAfter = loaded.embedTexts(texts);
             float[][] textBefore = (float[][]) before.get("texts");
             for (int i = 0; i < texts.size(); i++) {
-                assertThat(textAfter[i]).as("text %d vector bits", i).containsExactly(textBefore[i]);
+                assertThat(textAfter[i]).as("text %d vector", i).containsExactly(textBefore[i], within(TOLERANCE));
+                for (int a = 0; a < images.size(); a++) {
+                    for (int b = 0; b < images.size(); b++) {
+                        double gapBefore = dot(textBefore[i], expected.get(a).vector()) - dot(textBefore[i], expected.get(b).vector());
+                        double gapAfter = dot(textAfter[i], after.get(a).vector()) - dot(textAfter[i], after.get(b).vector());
+                        if (gapBefore > 4 * TOLERANCE) {
+                            // pairs closer than rounding can move them may swap; any other pair keeps its order
+                            assertThat(gapAfter).as("text %d still ranks image %d above image %d", i, a, b).isPositive();
+                        }
+                    }
+                }
             }
             assertThat(loaded.version()).as("version is the content hash").isEqualTo(before.get("version")).startsWith("pir-");
             assertThat(loaded.sceneClasses()).as("classes").isEqualTo(CLASSES);
             assertThat(loaded.dimension()).as("dimension").isEqualTo(config.width());
         }
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
     }
 
     @Test

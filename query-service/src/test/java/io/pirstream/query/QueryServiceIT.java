@@ -159,7 +159,12 @@ class QueryServiceIT {
                 .body("count", equalTo(1)).body("results[0].chipId", equalTo("forest-chip"));
         search("{\"text\": \"" + FOREST + "\", \"k\": 50, \"filters\": {\"platforms\": [\"uav-2\"]}}").statusCode(200)
                 .body("count", equalTo(30));
-        search("{\"text\": \"" + FOREST + "\", \"k\": 50, \"filters\": {\"minScore\": 0.99}}").statusCode(200)
+        // halfway between the forest chip (score 1: its vector is the query's) and the closest other chip; the tiny
+        // model is untrained, so that gap is measured, not assumed
+        float[] forest = model.embedTexts(List.of(FOREST))[0];
+        double closestOther = Math.max(dot(forest, model.embedTexts(List.of(HARBOUR))[0]), 0.9);
+        String minScore = String.format(java.util.Locale.ROOT, "%.6f", (1 + closestOther) / 2);
+        search("{\"text\": \"" + FOREST + "\", \"k\": 50, \"filters\": {\"minScore\": " + minScore + "}}").statusCode(200)
                 .body("count", equalTo(1)).body("results[0].chipId", equalTo("forest-chip"));
     }
 
@@ -263,5 +268,13 @@ class QueryServiceIT {
 
     static ValidatableResponse expectProblem(ValidatableResponse response, int status, String reason) {
         return response.statusCode(status).contentType("application/problem+json").body("reason", equalTo(reason));
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
     }
 }

@@ -21,8 +21,22 @@ public final class ContainerEngine {
     private ContainerEngine() {
     }
 
-    /** Why no engine can be used, or empty when one is reachable. */
+    /** Why no engine can be used, or empty when one is reachable (probed once per JVM). */
     public static Optional<String> unavailableReason() {
+        return Probe.RESULT;
+    }
+
+    /** Whether an engine is reachable. */
+    public static boolean available() {
+        return unavailableReason().isEmpty();
+    }
+
+    /** Lazy holder: the probe runs on first use. */
+    private static final class Probe {
+        static final Optional<String> RESULT = probe();
+    }
+
+    private static Optional<String> probe() {
         try {
             if (DockerClientFactory.instance().isDockerAvailable()) {
                 return Optional.empty();

@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
+    /** Tries with fresh ports when a picked port was taken before the broker bound it. */
+    private static final int BIND_ATTEMPTS = 3;
+
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
     /** How long {@link #start} waits for the broker to answer. */
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
@@ -105,11 +108,31 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (server != null) {
             throw new IllegalStateException("broker already started on " + bootstrapServers());
         }
-        port = requestedPort != 0 ? requestedPort : freePort();
-        Properties config = brokerConfig(port, freePort());
-        formatIfNew(config);
-        server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
-        server.startup();
+        // Kafka needs its ports before it binds them (the controller's is part of its quorum config), so a free port
+        // is picked first; another process may take it in between, hence a few tries with fresh ports.
+        int attempts = requestedPort != 0 ? 1 : BIND_ATTEMPTS;
+        for (int attempt = 1; ; attempt++) {
+            port = requestedPort != 0 ? requestedPort : freePort();
+            int controllerPort = freePort();
+            while (controllerPort == port) {
+                controllerPort = freePort();
+            }
+            Properties config = brokerConfig(port, controllerPort);
+            formatIfNew(config);
+            server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
+            try {
+                server.startup();
+                break;
+            } catch (RuntimeException e) {
+                server.shutdown();
+                server.awaitShutdown();
+                server = null;
+                if (attempt >= attempts || !isBindFailure(e)) {
+                    throw e;
+                }
+                LOG.warn("Port {} or {} was taken before the broker bound it; retrying with fresh ports", port, controllerPort);
+            }
+        }
         awaitReady(DEFAULT_START_TIMEOUT);
         LOG.info("Embedded Kafka broker ready on {} (data in {})", bootstrapServers(), dataDir);
         return this;
@@ -214,6 +237,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
         }
         throw new IllegalStateException("Embedded Kafka broker did not answer within " + timeout, last);
+    }
+
+    private static boolean isBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int freePort() {

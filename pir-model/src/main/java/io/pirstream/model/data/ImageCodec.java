@@ -121,4 +121,23 @@ public final class ImageCodec {
         }
         return manager.create(data, new Shape(images.size(), 3, size, size));
     }
+
+    /** Network input {@code (B, 3, size, size)} from packed RGB images, scaled to [-1, 1] as the MobileNets expect. */
+    public static NDArray toUnitRangeInput(List<byte[]> images, int size, NDManager manager) {
+        int plane = size * size;
+        float[] data = new float[images.size() * 3 * plane];
+        for (int b = 0; b < images.size(); b++) {
+            byte[] rgb = images.get(b);
+            if (rgb.length != 3 * plane) {
+                throw new IllegalArgumentException("image " + b + " has " + rgb.length + " bytes, expected " + 3 * plane);
+            }
+            int base = b * 3 * plane;
+            for (int i = 0; i < plane; i++) {
+                for (int c = 0; c < 3; c++) {
+                    data[base + c * plane + i] = (rgb[3 * i + c] & 0xff) / 127.5f - 1f;
+                }
+            }
+        }
+        return manager.create(data, new Shape(images.size(), 3, size, size));
+    }
 }

@@ -95,8 +95,10 @@ class DataReadersTest {
         Path root = Path.of(System.getProperty("pirstream.datasets", "../../shared/datasets"));
         assumeTrue(Files.isDirectory(root.resolve("rsicd")) && Files.isDirectory(root.resolve("rsscn7")),
                 "shared datasets not found at " + root.toAbsolutePath() + "; skipping the real-data reader check");
-        assertThat(KarpathyCaptions.read(root.resolve("rsicd"), Split.VAL)).as("rsicd val images").hasSize(1092);
+        assertThat(KarpathyCaptions.read(root.resolve("rsicd"), Split.TRAIN)).as("rsicd official train images").hasSize(8734);
+        assertThat(KarpathyCaptions.read(root.resolve("rsicd"), Split.VAL)).as("rsicd official val images").hasSize(1094);
         assertThat(LabelledFolders.read(root.resolve("rsscn7"), Split.VAL)).as("rsscn7 val images").hasSize(350);
+        assertThat(LabelledFolders.read(root.resolve("rsscn7"), Split.TRAIN)).as("rsscn7 has no train split here").isEmpty();
         for (String label : List.of("field", "forest", "grass", "industry", "parking", "residential", "river_lake")) {
             assertThat(ClassDescriptions.of(label)).as("description of rsscn7 class %s", label).isPresent();
         }

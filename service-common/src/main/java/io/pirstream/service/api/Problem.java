@@ -21,7 +21,7 @@ public record Problem(URI type, String title, int status, String detail, String 
     private static final String TYPE_BASE = "https://pirstream.io/problems/";
 
     public static Problem of(Response.Status status, String reason, String detail) {
-        return new Problem(URI.create(TYPE_BASE + reason.toLowerCase().replace('_', '-')), status.getReasonPhrase(),
+        return new Problem(URI.create(TYPE_BASE + reason.toLowerCase(java.util.Locale.ROOT).replace('_', '-')), status.getReasonPhrase(),
                 status.getStatusCode(), detail, reason);
     }
 

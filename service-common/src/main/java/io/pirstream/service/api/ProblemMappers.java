@@ -57,7 +57,7 @@ public class ProblemMappers {
         Response.StatusType status = e.getResponse().getStatusInfo();
         Response.Status known = Response.Status.fromStatusCode(status.getStatusCode());
         String reason = known == null ? "HTTP_" + status.getStatusCode() : known.name();
-        return new Problem(java.net.URI.create("https://pirstream.io/problems/" + reason.toLowerCase().replace('_', '-')),
+        return new Problem(java.net.URI.create("https://pirstream.io/problems/" + reason.toLowerCase(java.util.Locale.ROOT).replace('_', '-')),
                 status.getReasonPhrase(), status.getStatusCode(), e.getMessage(), reason).toResponse();
     }
 
