@@ -20,7 +20,7 @@ import javax.imageio.ImageIO;
  * on a batch of decoded chips and attaches scene probabilities and metadata. Decoding is the CPU-heavy Java part,
  * so callers run it on their own threads while the model works on the previous batch.
  */
-public final class ChipEmbedder {
+public class ChipEmbedder {
 
     /** A chip ready for the model: its image resized to the model's input, and the thumbnail for its record. */
     public record DecodedChip(Chip chip, byte[] pixels, byte[] thumbnail) {

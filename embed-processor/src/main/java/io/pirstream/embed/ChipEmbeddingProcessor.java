@@ -59,6 +59,9 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
         this.context = context;
         this.pending = context.getStateStore(ChipEmbeddingTopology.PENDING_STORE);
         this.inbox = inference.open();
+        // Kafka Streams re-initialises a revived task on the same processor instance: its restored chips must be
+        // queued again, so this is per initialisation, not per instance
+        this.restoredQueued = false;
         context.schedule(COLLECT_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> {
             queueRestoredChips();
             forwardCompleted();

@@ -128,6 +128,7 @@ public final class EmbedProcessor implements Callable<Integer> {
                         ChipEmbeddingTopology.outputTopic(embedder), dlq, applicationId), metrics);
                 KafkaStreams streams = new KafkaStreams(topology, streamsConfig(bootstrapServers, applicationId, stateDir,
                         batchSize, replicationFactor));
+                streams.setUncaughtExceptionHandler(new StreamThreadRecovery(5, Duration.ofMinutes(5), java.time.Clock.systemUTC()));
                 CountDownLatch stopped = new CountDownLatch(1);
                 streams.setStateListener((now, before) -> {
                     LOG.info("Streams state {} -> {}", before, now);

@@ -67,6 +67,8 @@ public final class InferenceQueue implements AutoCloseable {
     private final Thread worker;
     private int running;
     private boolean closed;
+    /** The last chip the model embedded (inference thread only). */
+    private ChipEmbedder.DecodedChip probe;
     /** Why the inference thread stopped on its own, if it did. */
     private Throwable stopped;
 
@@ -230,6 +232,12 @@ public final class InferenceQueue implements AutoCloseable {
         }
     }
 
+    /**
+     * Embeds a batch and hands each outcome to its task. When the model call fails, each chip is tried alone: a chip
+     * that fails alone while the model still embeds a chip it embedded before (the probe) is the culprit and gets a
+     * failed outcome (its task dead-letters it); when the probe fails too, the model itself is broken and the owning
+     * tasks fail, keeping their chips for the retry.
+     */
     private void deliver(List<Request> batch) {
         List<ChipEmbedder.DecodedChip> chips = new ArrayList<>(batch.size());
         batch.forEach(request -> chips.add(request.chip()));
@@ -239,15 +247,61 @@ public final class InferenceQueue implements AutoCloseable {
         try {
             outcomes = embedder.embed(chips, Instant.now());
             metrics.batch(chips.size(), System.nanoTime() - start);
+            remember(chips, outcomes);
         } catch (RuntimeException | Error e) {
-            // not one chip's fault (those are outcomes): the owning tasks fail and their chips are embedded again
-            failure = new IllegalStateException("the model failed on a batch of " + chips.size() + " chips: " + e, e);
+            outcomes = isolate(chips, e);
+            if (outcomes == null) {
+                failure = new IllegalStateException("the model failed on a batch of " + chips.size() + " chips: " + e, e);
+            }
         }
         for (int i = 0; i < batch.size(); i++) {
             Request request = batch.get(i);
             if (!request.inbox().closed) {
                 request.inbox().completed.add(new Completion(request, outcomes == null ? null : outcomes.get(i), failure));
             }
+        }
+    }
+
+    /** Outcomes chip by chip after a failed batch, or null when the model fails on a chip it embedded before. */
+    private List<ChipEmbedder.Outcome> isolate(List<ChipEmbedder.DecodedChip> chips, Throwable batchError) {
+        List<ChipEmbedder.Outcome> outcomes = new ArrayList<>(chips.size());
+        boolean anyFailed = false;
+        for (ChipEmbedder.DecodedChip chip : chips) {
+            try {
+                ChipEmbedder.Outcome outcome = embedder.embed(List.of(chip), Instant.now()).get(0);
+                outcomes.add(outcome);
+                remember(List.of(chip), List.of(outcome));
+            } catch (RuntimeException | Error alone) {
+                anyFailed = true;
+                outcomes.add(new ChipEmbedder.Outcome(chip.chip(), null, new IllegalArgumentException("the model fails on chip "
+                        + chip.chip().getChipId() + " alone (" + alone + "); chips around it embed", alone)));
+            }
+        }
+        if (anyFailed && !modelStillWorks()) {
+            return null;
+        }
+        return outcomes;
+    }
+
+    /** Keeps the last chip the model embedded, to tell a poison chip from a broken model. */
+    private void remember(List<ChipEmbedder.DecodedChip> chips, List<ChipEmbedder.Outcome> outcomes) {
+        for (int i = chips.size() - 1; i >= 0; i--) {
+            if (outcomes.get(i).succeeded()) {
+                probe = chips.get(i);
+                return;
+            }
+        }
+    }
+
+    private boolean modelStillWorks() {
+        if (probe == null) {
+            return false; // nothing known to embed: cannot blame a chip
+        }
+        try {
+            embedder.embed(List.of(probe), Instant.now());
+            return true;
+        } catch (RuntimeException | Error e) {
+            return false;
         }
     }
 }

@@ -241,6 +241,41 @@ class ChipEmbeddingTopologyTest {
         assertThat(pending.get("unlucky")).as("not dead-lettered, not dropped: still pending").isNotNull();
     }
 
+    @Test
+    void aChipTheModelFailsOnAloneIsDeadLetteredAndTheOthersAreEmbedded() throws InterruptedException {
+        driver.close();
+        inference.close();
+        // fault injection: the real model, failing on any call that includes the chip "poison"
+        ChipEmbedder embedder = new ChipEmbedder(model) {
+            @Override
+            public List<Outcome> embed(List<DecodedChip> batch, java.time.Instant now) {
+                if (batch.stream().anyMatch(c -> c.chip().getChipId().equals("poison"))) {
+                    throw new IllegalStateException("kernel failure on a poison input");
+                }
+                return super.embed(batch, now);
+            }
+        };
+        EmbedMetrics metrics = new EmbedMetrics(new SimpleMeterRegistry());
+        inference = new InferenceQueue(embedder, BATCH, MAX_WAIT, metrics);
+        driver = new TopologyTestDriver(ChipEmbeddingTopology.build(inference, new ChipEmbeddingTopology.Settings(
+                Topics.CHIPS, ChipEmbeddingTopology.outputTopic(embedder), Topics.DLQ, "embed-test"), metrics));
+        chips = driver.createInputTopic(Topics.CHIPS.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        var output = ChipEmbeddingTopology.outputTopic(embedder);
+        embeddings = driver.createOutputTopic(output.name(), output.keySerde().deserializer(), output.valueSerde().deserializer());
+        deadLetters = driver.createOutputTopic(Topics.DLQ.name(), Topics.DLQ.keySerde().deserializer(),
+                Topics.DLQ.valueSerde().deserializer());
+
+        send(Chips.chip("before", 21));
+        send(Chips.chip("poison", 22));
+        send(Chips.chip("after", 23));
+        assertThat(collectEmbeddings()).as("the chips around the poison one are embedded").extracting(kv -> kv.key)
+                .containsExactlyInAnyOrder("before", "after");
+        assertThat(deadLetters.readValuesToList()).as("the poison chip is dead-lettered, naming it").singleElement()
+                .satisfies(letter -> assertThat(letter.getErrorMessage()).as("cause").contains("fails on chip poison alone"));
+        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(ChipEmbeddingTopology.PENDING_STORE);
+        assertThat(pending.get("poison")).as("nothing left pending").isNull();
+    }
+
     private static String text(ByteBuffer buffer) {
         if (buffer == null) {
             return null;

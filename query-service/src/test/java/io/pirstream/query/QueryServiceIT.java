@@ -81,6 +81,10 @@ class QueryServiceIT {
     }
 
     static void send(String id, float[] vector, Source source, String platform, String captured, GeoBounds geo) {
+        producer.send(new ProducerRecord<>(topic.name(), id, embedding(id, vector, source, platform, captured, geo)));
+    }
+
+    static Embedding embedding(String id, float[] vector, Source source, String platform, String captured, GeoBounds geo) {
         List<Float> values = new ArrayList<>();
         for (float v : vector) {
             values.add(v);
@@ -90,7 +94,7 @@ class QueryServiceIT {
                 .setWindow(new PixelWindow(0, 0, 256, 256)).setSource(source).setPlatform(platform)
                 .setCapturedAt(Instant.parse(captured)).setEmbeddedAt(Instant.now()).setGeo(geo)
                 .setThumbnail(ByteBuffer.wrap(TestImagery.jpeg(48, 48, id.hashCode()))).build();
-        producer.send(new ProducerRecord<>(topic.name(), id, embedding));
+        return embedding;
     }
 
     static float[] randomUnit(Random random, int dimension) {
@@ -264,6 +268,29 @@ class QueryServiceIT {
         given().get("/q/metrics").then().statusCode(200).body(containsString("pirstream_query_index_size"))
                 .body(containsString("pirstream_query_search_seconds"))
                 .body(containsString("pirstream_query_freshness_seconds"));
+    }
+
+    @Test
+    @Order(9)
+    void embeddingsOfAnAbortedTransactionAreNeverIndexed() {
+        // both records on one partition: once the committed one is indexed, the index has read past the aborted one
+        try (KafkaProducer<String, Embedding> transactional = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, EmbeddedKafkaResource.broker().bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "query-it-" + java.util.UUID.randomUUID()),
+                topic.keySerde().serializer(), topic.valueSerde().serializer())) {
+            transactional.initTransactions();
+            transactional.beginTransaction();
+            transactional.send(new ProducerRecord<>(topic.name(), 0, "aborted-chip",
+                    embedding("aborted-chip", randomUnit(new Random(3), model.dimension()), Source.DRONE, "uav-x", "2026-11-02T00:00:00Z", null)));
+            transactional.flush();
+            transactional.abortTransaction();
+            transactional.beginTransaction();
+            transactional.send(new ProducerRecord<>(topic.name(), 0, "committed-chip",
+                    embedding("committed-chip", randomUnit(new Random(4), model.dimension()), Source.DRONE, "uav-x", "2026-11-02T00:00:00Z", null)));
+            transactional.commitTransaction();
+        }
+        awaitIndexed("committed-chip", true);
+        given().header("X-API-Key", ANALYST).get("/v1/chips/aborted-chip").then().statusCode(404);
     }
 
     static ValidatableResponse expectProblem(ValidatableResponse response, int status, String reason) {
