@@ -96,7 +96,7 @@ public class DropFolderWatcher {
         Path sidecar = file.resolveSibling(file.getFileName() + ".json");
         try {
             UploadMetadata metadata = metadata(file, sidecar);
-            IngestResult result = ingest.ingest(IngestService.Kind.FRAME, Files.readAllBytes(file), metadata,
+            IngestResult result = ingest.ingest(IngestService.Kind.FRAME, file, metadata,
                     ingest.defaultTiler());
             move(file, sidecar, folder.resolve("done"));
             LOG.infof("Ingested dropped frame %s: scene %s, %d chip(s)", file.getFileName(), result.sceneId(),
