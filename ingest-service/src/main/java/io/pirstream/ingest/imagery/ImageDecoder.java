@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -58,7 +59,8 @@ public final class ImageDecoder {
      * <p>1. reject empty and over-size input; 2. recognise the format by its magic bytes; 3. read
      * only the header and reject over-limit dimensions, so a decompression bomb never gets a pixel
      * buffer; 4. reject files cut short (JPEG without EOI, PNG without IEND; the TIFF reader checks
-     * its strips itself), because ImageIO would quietly fill the missing part with grey;
+     * its strips itself), because ImageIO would quietly fill the missing part with grey, and PNG chunks whose
+     * CRC does not match, which ImageIO ignores;
      * 5. decode, treating any reader warning as corruption; 6. for TIFF, read the georeferencing.
      */
     public DecodedImage decode(byte[] bytes) throws ImageRejectedException {
@@ -141,6 +143,11 @@ public final class ImageDecoder {
             case PNG -> {
                 if (!Truncation.pngHasIend(b)) {
                     throw truncated(format, b, "it does not end with the PNG IEND chunk");
+                }
+                Optional<String> fault = PngChunks.firstFault(b);
+                if (fault.isPresent()) {
+                    throw new ImageRejectedException(Reason.CORRUPT, "the PNG file is damaged: " + fault.get()
+                            + "; send an undamaged copy");
                 }
             }
             case TIFF -> {
