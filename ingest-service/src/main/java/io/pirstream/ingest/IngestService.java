@@ -189,6 +189,23 @@ public class IngestService {
     }
 
     /**
+     * Deletes chips: a tombstone per id on the chips topic, all in one transaction. The chips' embeddings and index
+     * entries follow; the chip records themselves stay in the topic's history until retention removes them.
+     *
+     * @throws ProblemException 400 for an id that is not a chip id, 503 when Kafka does not take the write
+     */
+    public void delete(List<String> chipIds) {
+        for (String id : chipIds) {
+            if (id == null || !ChipIds.isChipId(id)) {
+                throw reject("INVALID_CHIP_ID", "'" + id + "' is not a chip id (64 lower-case hex digits, as in an"
+                        + " upload's answer)");
+            }
+        }
+        inTransaction(transaction -> chipIds.forEach(transaction::delete));
+        metrics.counter("pirstream.ingest.deletes").increment(chipIds.size());
+    }
+
+    /**
      * Runs {@code work} in one transaction on the chips topic and commits it; a failure of Kafka, or all writers
      * busy, becomes the 503 to answer. Any exception aborts the transaction: nothing of it is visible.
      */

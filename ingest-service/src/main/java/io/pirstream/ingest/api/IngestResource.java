@@ -6,6 +6,7 @@ import io.pirstream.ingest.UploadMetadata;
 import io.pirstream.ingest.imagery.Tiler;
 import io.pirstream.schemas.avro.Source;
 import io.pirstream.service.api.ProblemException;
+import io.pirstream.service.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -21,7 +22,7 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 
 /** Upload endpoints: one drone frame, or one large scene cut into chips. */
 @Path("/v1")
-@RolesAllowed("ingest")
+@RolesAllowed(Roles.INGEST)
 @Consumes(MediaType.MULTIPART_FORM_DATA)
 @Produces(MediaType.APPLICATION_JSON)
 public class IngestResource {

@@ -158,6 +158,11 @@ public class ChipPublisher {
             send(chip.getChipId(), chip);
         }
 
+        /** Sends a tombstone: downstream, the chip's embedding and index entry are deleted. */
+        public void delete(String chipId) {
+            send(chipId, null);
+        }
+
         private void send(String chipId, Chip chip) {
             if (failure.get() != null) {
                 throw unavailable(failure.get()); // stop making chips for a transaction that cannot commit
