@@ -165,8 +165,14 @@ public class SearchResource {
         if (f.minScore() != null && (f.minScore() < -1 || f.minScore() > 1)) {
             throw bad("INVALID_FILTER", "'filters.minScore' is a cosine similarity, -1..1; got " + f.minScore());
         }
-        return new SearchFilters(f.from(), f.to(), bbox, sources,
-                f.platforms() == null ? Set.of() : Set.copyOf(f.platforms()), f.minScore());
+        Set<String> platforms = new HashSet<>();
+        for (String p : f.platforms() == null ? List.<String>of() : f.platforms()) {
+            if (p == null || p.isBlank()) {
+                throw bad("INVALID_FILTER", "'filters.platforms' entries must be platform ids; got " + f.platforms());
+            }
+            platforms.add(p);
+        }
+        return new SearchFilters(f.from(), f.to(), bbox, sources, platforms, f.minScore());
     }
 
     private static ProblemException bad(String reason, String detail) {
