@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,6 +40,9 @@ class QueryHostileInputIT {
 
     @Inject
     SearchEngine engine;
+
+    @Inject
+    EncodingSlots encoders;
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
@@ -80,6 +84,36 @@ class QueryHostileInputIT {
         awaitReady();
         search("{\"text\": \"a lake\", \"filters\": {\"from\": \"+100000-01-01T00:00:00Z\"}}").statusCode(200)
                 .body("count", org.hamcrest.Matchers.equalTo(0));
+    }
+
+    @Test
+    void allEncodersBusyAnswers503WithRetryAfterAndTheReason() throws Exception {
+        int count = 4; // pirstream.query.max-concurrent-encodings, default
+        List<Thread> holders = new ArrayList<>();
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(count);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        for (int i = 0; i < count; i++) {
+            Thread holder = new Thread(() -> encoders.run((Supplier<Void>) () -> {
+                held.countDown();
+                await(release);
+                return null;
+            }));
+            holder.start();
+            holders.add(holder);
+        }
+        try {
+            assertThat(held.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the test holds every encoder").isTrue();
+            expectProblem(search("{\"text\": \"a lake\"}"), 503, "ENCODER_BUSY")
+                    .header("Retry-After", "1")
+                    .body("detail", containsString("pirstream.query.max-concurrent-encodings"));
+        } finally {
+            release.countDown();
+            for (Thread holder : holders) {
+                holder.join(30_000);
+            }
+        }
+        awaitReady();
+        search("{\"text\": \"a lake\"}").statusCode(200);
     }
 
     @Test
@@ -138,6 +172,14 @@ class QueryHostileInputIT {
 
     private static ValidatableResponse search(String body) {
         return QueryServiceIT.search(body);
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void sleep(long millis) {
