@@ -128,10 +128,19 @@ public final class HostileImages {
         return out.toByteArray();
     }
 
-    /** A baseline JPEG whose frame header claims {@code width x height}, with no scan data. */
+    /** A real baseline JPEG whose frame header (SOF0) is patched to claim {@code width x height}. */
     private static byte[] jpegClaiming(int width, int height) {
-        return new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xC0, 0, 11, 8, (byte) (height >> 8),
-                (byte) height, (byte) (width >> 8), (byte) width, 1, 1, 0x11, 0, (byte) 0xFF, (byte) 0xD9};
+        byte[] jpeg = TestImagery.jpeg(16, 16, 1);
+        for (int i = 2; i + 8 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xFF) == 0xFF && (jpeg[i + 1] & 0xFF) == 0xC0) {
+                jpeg[i + 5] = (byte) (height >> 8);
+                jpeg[i + 6] = (byte) height;
+                jpeg[i + 7] = (byte) (width >> 8);
+                jpeg[i + 8] = (byte) width;
+                return jpeg;
+            }
+        }
+        throw new IllegalStateException("the JPEG writer wrote no SOF0 marker");
     }
 
     /**
