@@ -126,7 +126,8 @@ public class DropFolderWatcher {
     }
 
     private boolean settled(Path file) throws IOException {
-        return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant().plus(config.settleTime()).isBefore(Instant.now());
+        return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant().plus(config.settleTime())
+                .isBefore(Instant.now());
     }
 
     /** Returns true when the file was moved (ingested or failed), false when it stays for a retry. */
@@ -153,7 +154,7 @@ public class DropFolderWatcher {
             fail(folder, file, sidecar, e.problem().reason() + ": " + e.problem().detail());
             return true;
         } catch (NoSuchFileException e) {
-            throw e;
+            throw e; // it vanished: nothing to fail, the scan skips it
         } catch (IOException e) {
             fail(folder, file, sidecar, "UNREADABLE: " + e.getClass().getSimpleName() + ": " + e.getMessage()
                     + " (check the file's permissions)");

@@ -146,7 +146,6 @@ public class ChipPublisher {
 
         private final Slot slot;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
-        private int sent;
         private boolean finished;
 
         private Transaction(Slot slot) {
@@ -173,7 +172,6 @@ public class ChipPublisher {
                         failure.compareAndSet(null, error);
                     }
                 });
-                sent++;
             } catch (RuntimeException e) {
                 failure.compareAndSet(null, e);
                 throw unavailable(e);
@@ -191,9 +189,6 @@ public class ChipPublisher {
             } catch (RuntimeException e) {
                 failure.compareAndSet(null, e);
                 throw unavailable(e);
-            }
-            if (failure.get() != null) {
-                throw unavailable(failure.get());
             }
             finished = true;
         }
