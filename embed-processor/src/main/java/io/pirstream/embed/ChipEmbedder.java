@@ -10,9 +10,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Turns chips into embedding records with the PIR model, in two steps: {@link #decode} reads one chip's image into
@@ -32,6 +36,9 @@ public class ChipEmbedder {
             return embedding != null;
         }
     }
+
+    /** Largest chip side decoded: ingest cuts chips of at most 2048 px, so a larger image was not cut by it. */
+    static final int MAX_CHIP_SIDE = 4096;
 
     private final PirModel model;
 
@@ -100,18 +107,39 @@ public class ChipEmbedder {
         ByteBuffer buffer = chip.getImage().duplicate();
         byte[] bytes = new byte[buffer.remaining()];
         buffer.get(bytes);
-        BufferedImage image;
-        try {
-            image = ImageIO.read(new ByteArrayInputStream(bytes));
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IllegalArgumentException("chip " + chip.getChipId() + ": " + bytes.length + " bytes declared "
+                        + chip.getFormat() + " are not a readable image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                if (!reader.getFormatName().equalsIgnoreCase(chip.getFormat().name())) {
+                    throw new IllegalArgumentException("chip " + chip.getChipId() + ": declared " + chip.getFormat()
+                            + " but its bytes are " + reader.getFormatName());
+                }
+                requireChipSized(chip, reader.getWidth(0), reader.getHeight(0));
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
         } catch (IOException | RuntimeException e) {
+            if (e instanceof IllegalArgumentException refused && refused.getMessage().startsWith("chip ")) {
+                throw refused;
+            }
             throw new IllegalArgumentException("chip " + chip.getChipId() + ": corrupt " + chip.getFormat() + " image ("
                     + bytes.length + " bytes): " + e.getMessage(), e);
         }
-        if (image == null) {
-            throw new IllegalArgumentException("chip " + chip.getChipId() + ": " + bytes.length + " bytes declared "
-                    + chip.getFormat() + " are not a readable image");
+    }
+
+    /** Refuses, from the header, an image larger than any chip: a decompression bomb would take the heap. */
+    private static void requireChipSized(Chip chip, int width, int height) {
+        if (width > MAX_CHIP_SIDE || height > MAX_CHIP_SIDE) {
+            throw new IllegalArgumentException("chip " + chip.getChipId() + ": its image claims " + width + " x " + height
+                    + " px, larger than a chip can be (" + MAX_CHIP_SIDE + " px a side); refused before decoding");
         }
-        return image;
     }
 
     private static boolean isFinite(float[] vector) {

@@ -46,6 +46,8 @@ public final class EmbedProcessor implements Callable<Integer> {
      * while the model is busy batch up anyway, so waiting only pays under light traffic, where latency matters.
      */
     public static final String DEFAULT_MAX_WAIT = "PT0.02S";
+    /** Health and metrics are unauthenticated, so only this machine reaches them unless told otherwise. */
+    public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
 
     @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
             description = "Kafka brokers (env KAFKA_BOOTSTRAP_SERVERS; default: ${DEFAULT-VALUE}).")
@@ -81,6 +83,11 @@ public final class EmbedProcessor implements Callable<Integer> {
     @Option(names = "--state-dir", defaultValue = "${env:PIRSTREAM_EMBED_STATE_DIR:-${sys:java.io.tmpdir}/pirstream-embed}",
             description = "Kafka Streams state directory (default: ${DEFAULT-VALUE}).")
     Path stateDir;
+
+    @Option(names = "--http-host", defaultValue = "${env:PIRSTREAM_EMBED_HTTP_HOST:-" + DEFAULT_HTTP_HOST + "}",
+            description = "Address /q/health and /q/metrics listen on; loopback by default, as they are not"
+                    + " authenticated: set 0.0.0.0 only where the network is trusted (default: ${DEFAULT-VALUE}).")
+    String httpHost;
 
     @Option(names = "--http-port", defaultValue = "${env:PIRSTREAM_EMBED_HTTP_PORT:-8082}",
             description = "Port of /q/health and /q/metrics; 0: any free port, logged (default: ${DEFAULT-VALUE}).")
@@ -136,8 +143,8 @@ public final class EmbedProcessor implements Callable<Integer> {
                         stopped.countDown();
                     }
                 });
-                try (HealthServer http = HealthServer.start(httpPort, streams, registry, model.version())) {
-                    LOG.info("Health and metrics on http://localhost:{}/q/health, /q/metrics", http.port());
+                try (HealthServer http = HealthServer.start(httpHost, httpPort, streams::state, registry, model.version())) {
+                    LOG.info("Health and metrics on http://{}:{}/q/health, /q/metrics", httpHost, http.port());
                     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                         streams.close(Duration.ofSeconds(30));
                         stopped.countDown();

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -27,28 +28,35 @@ final class HealthServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    static HealthServer start(int port, KafkaStreams streams, PrometheusMeterRegistry registry, String modelVersion) {
+    /** The address it listens on. */
+    InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    /** Serves on {@code host} (an address or name; 0.0.0.0 for every interface) and {@code port} (0: any free). */
+    static HealthServer start(String host, int port, Supplier<KafkaStreams.State> state,
+                              PrometheusMeterRegistry registry, String modelVersion) {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+            HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
             server.createContext("/q/health/ready", exchange -> {
-                KafkaStreams.State state = streams.state();
-                health(exchange, state == KafkaStreams.State.RUNNING, state, modelVersion);
+                KafkaStreams.State now = state.get();
+                health(exchange, now == KafkaStreams.State.RUNNING, now, modelVersion);
             });
             server.createContext("/q/health/live", exchange -> {
-                KafkaStreams.State state = streams.state();
-                health(exchange, state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR,
-                        state, modelVersion);
+                KafkaStreams.State now = state.get();
+                health(exchange, now != KafkaStreams.State.ERROR && now != KafkaStreams.State.PENDING_ERROR,
+                        now, modelVersion);
             });
             server.createContext("/q/health", exchange -> {
-                KafkaStreams.State state = streams.state();
-                health(exchange, state == KafkaStreams.State.RUNNING, state, modelVersion);
+                KafkaStreams.State now = state.get();
+                health(exchange, now == KafkaStreams.State.RUNNING, now, modelVersion);
             });
             server.createContext("/q/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4",
                     registry.scrape()));
             server.start();
             return new HealthServer(server);
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot serve health on port " + port, e);
+            throw new UncheckedIOException("Cannot serve health on " + host + ":" + port, e);
         }
     }
 

@@ -193,6 +193,39 @@ class ChipEmbeddingTopologyTest {
     }
 
     @Test
+    void hostileRecordsAreDeadLetteredWithoutHarmingTheTask() throws InterruptedException {
+        byte[] unknownSchema = java.nio.ByteBuffer.allocate(30).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .put((byte) 0xC3).put((byte) 0x01).putLong(0x0123456789ABCDEFL).array();
+        chips.pipeInput("unknown-schema", unknownSchema);
+        chips.pipeInput("empty-value", new byte[0]);
+        send(Chips.chip("bomb", io.pirstream.testkit.imagery.TestImagery.pngBomb(30_000, 30_000)));
+        send(Chips.chip("gif", gif()));
+        send(Chips.chip("fine", 8));
+
+        assertThat(collectEmbeddings()).as("the good chip is embedded").extracting(kv -> kv.key)
+                .containsExactly("fine");
+        List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertThat(letters).as("one dead letter per hostile record").hasSize(4);
+        assertThat(letters).as("unknown writer schema").anySatisfy(l -> assertThat(l.getErrorMessage())
+                .contains("Unknown schema fingerprint 0123456789abcdef"));
+        assertThat(letters).as("empty value").anySatisfy(l -> assertThat(l.getErrorMessage()).contains("Not an Avro"));
+        assertThat(letters).as("bomb refused from its header").anySatisfy(l -> assertThat(l.getErrorMessage())
+                .contains("chip bomb").contains("30000 x 30000 px").contains("refused before decoding"));
+        assertThat(letters).as("a GIF declared PNG").anySatisfy(l -> assertThat(l.getErrorMessage())
+                .contains("declared PNG but its bytes are gif"));
+    }
+
+    private static byte[] gif() {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(io.pirstream.testkit.imagery.TestImagery.image(32, 32, 1), "gif", out);
+            return out.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void aRejectedCopyOfAChipLeavesTheChipItReplacedPending() throws InterruptedException {
         send(Chips.chip("twice", 12));
         send(Chips.chip("twice", "a corrupt second copy".getBytes()));

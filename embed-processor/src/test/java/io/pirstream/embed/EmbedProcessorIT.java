@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
@@ -97,6 +98,33 @@ class EmbedProcessorIT {
             var letters = EmbeddedStreams.deadLetters(broker, run.dlq(), 1);
             assertThat(letters).as("the bad record in the DLQ").singleElement()
                     .satisfies(r -> assertThat(r.value().getErrorMessage()).contains("Not an Avro"));
+        }
+    }
+
+    @Test
+    void aRecordAtTheTopicsSizeLimitIsDeadLetteredWithoutItsBytesAndTheStreamGoesOn(EmbeddedKafkaBroker broker,
+                                                                                   @TempDir Path state) {
+        Run run = freshRun(broker);
+        byte[] huge = new byte[Topics.MAX_MESSAGE_BYTES - 4096]; // what the chips topic still accepts
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(run.chips().name(), 0, "huge", huge));
+            for (int i = 0; i < 5; i++) {
+                EmbeddedStreams.send(producer, run.chips(), Chips.chip("after-" + i, i));
+            }
+        }
+        try (Instance processor = start(broker, run, state)) {
+            assertThat(EmbeddedStreams.embeddings(broker, run.embeddings(), 5)).as("the chips after it are embedded")
+                    .hasSize(5);
+            assertThat(EmbeddedStreams.deadLetters(broker, run.dlq(), 1)).as("its dead letter fits the DLQ")
+                    .singleElement().satisfies(r -> {
+                        assertThat(r.value().getOriginalValue()).as("bytes left out").isNull();
+                        assertThat(r.value().getErrorMessage()).as("where to find them").contains("not kept")
+                                .contains(run.chips().name() + "/0@0");
+                    });
         }
     }
 

@@ -17,6 +17,32 @@ public interface IngestConfig {
     @WithDefault("0")
     int overlap();
 
+    /** Smallest chip side a scene upload may ask for: smaller chips multiply the work per pixel. */
+    @WithDefault("32")
+    int minChipSize();
+
+    /** Largest chip side a scene upload may ask for. */
+    @WithDefault("2048")
+    int maxChipSize();
+
+    /**
+     * Most chips one upload may become; more are refused (413) from the header, before decoding. The default covers
+     * a 12000 x 12000 px scene at 256 px chips with 32 px overlap (2,916 chips) with room to spare.
+     */
+    @WithDefault("10000")
+    int maxChips();
+
+    /**
+     * Uploads read, decoded and cut at the same time; others wait up to {@link #busyWait()} and are then refused
+     * with 503. Each may hold a raster of up to {@link #maxPixels()} x 4 bytes.
+     */
+    @WithDefault("2")
+    int maxConcurrentUploads();
+
+    /** How long an upload waits for a decoding slot before 503 (also its {@code Retry-After}). */
+    @WithDefault("2s")
+    Duration busyWait();
+
     /** Largest frame upload accepted. */
     @WithDefault("33554432")
     long maxFrameBytes();
@@ -35,12 +61,12 @@ public interface IngestConfig {
 
     DropFolder dropFolder();
 
-    /** The watched folder for drone frames. */
+    /** The watched folder for drone frames, with a {@code scenes/} sub-folder for scenes. */
     interface DropFolder {
-        /** Folder watched for drone frames; unset disables the watcher. */
+        /** Folder watched for drone frames (scenes in its {@code scenes/} sub-folder); unset disables the watcher. */
         Optional<String> path();
 
-        /** Platform recorded for dropped frames without a sidecar. */
+        /** Platform recorded for dropped files without a sidecar. */
         @WithDefault("drop-folder")
         String platform();
 

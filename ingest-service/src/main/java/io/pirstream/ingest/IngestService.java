@@ -10,25 +10,38 @@ import io.pirstream.ingest.imagery.GeoBounds;
 import io.pirstream.ingest.imagery.GeoReference;
 import io.pirstream.ingest.imagery.ImageDecoder;
 import io.pirstream.ingest.imagery.ImageFormat;
+import io.pirstream.ingest.imagery.ImageHeader;
 import io.pirstream.ingest.imagery.ImageLimits;
 import io.pirstream.ingest.imagery.ImageRejectedException;
 import io.pirstream.ingest.imagery.PixelWindow;
 import io.pirstream.ingest.imagery.Tiler;
 import io.pirstream.ingest.kafka.ChipPublisher;
 import io.pirstream.ingest.kafka.KafkaUnavailableException;
+import io.pirstream.ingest.kafka.WritersBusyException;
+import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.Chip;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
- * The ingest pipeline shared by every entry point (HTTP frames, HTTP scenes, the drop folder): validate,
- * decode, cut into chips, write all chips of the upload in one Kafka transaction.
+ * The ingest pipeline shared by every entry point (HTTP frames, HTTP scenes, the drop folder): validate, refuse
+ * what would be too much work from the header alone, decode (a bounded number at a time), cut into chips and write
+ * them, as they are made, in one Kafka transaction per upload.
  */
 @ApplicationScoped
 public class IngestService {
@@ -47,33 +60,46 @@ public class IngestService {
 
     private final IngestConfig config;
     private final ChipPublisher publisher;
+    private final DecodingSlots slots;
     private final MeterRegistry metrics;
     private final Clock clock;
+    /** Chips encoded in parallel before they are sent: what an upload holds in memory besides its raster. */
+    private final int encodeBatch = 2 * Runtime.getRuntime().availableProcessors();
 
-    public IngestService(IngestConfig config, ChipPublisher publisher, MeterRegistry metrics) {
+    public IngestService(IngestConfig config, ChipPublisher publisher, DecodingSlots slots, MeterRegistry metrics) {
         this.config = config;
         this.publisher = publisher;
+        this.slots = slots;
         this.metrics = metrics;
         this.clock = Clock.systemUTC();
+        try {
+            defaultTiler();
+        } catch (ProblemException e) {
+            throw new IllegalStateException("pirstream.ingest.chip-size / overlap: " + e.getMessage(), e);
+        }
     }
 
     /** Configured chip size and overlap, for callers that take no tiling parameters. */
     public Tiler defaultTiler() {
-        return new Tiler(config.chipSize(), config.overlap());
+        return tiler(null, null);
     }
 
-    /** Tiling from optional request values, falling back to the configured defaults. */
+    /**
+     * Tiling from optional request values, falling back to the configured defaults. Bounds the work per pixel: the
+     * chip size has a minimum and the overlap must stay below half a chip (so a pixel is in at most 4 chips).
+     */
     public Tiler tiler(Integer chipSize, Integer overlap) {
         int size = chipSize == null ? config.chipSize() : chipSize;
         int over = overlap == null ? config.overlap() : overlap;
-        if (size < 32 || size > 2048) {
-            throw reject("INVALID_TILING", "chipSize must be 32..2048 pixels; got " + size);
+        if (size < config.minChipSize() || size > config.maxChipSize()) {
+            throw reject("INVALID_TILING", "chipSize must be " + config.minChipSize() + ".." + config.maxChipSize()
+                    + " pixels; got " + size);
         }
-        try {
-            return new Tiler(size, over);
-        } catch (IllegalArgumentException e) {
-            throw reject("INVALID_TILING", e.getMessage());
+        if (over < 0 || 2 * over >= size) {
+            throw reject("INVALID_TILING", "overlap must be 0.." + ((size - 1) / 2) + " pixels (less than half of"
+                    + " chipSize " + size + "); got " + over);
         }
+        return new Tiler(size, over);
     }
 
     public Clock clock() {
@@ -84,45 +110,117 @@ public class IngestService {
         return config;
     }
 
+    /** Largest file accepted for this kind of upload. */
+    public long maxBytes(Kind kind) {
+        return kind == Kind.FRAME ? config.maxFrameBytes() : config.maxSceneBytes();
+    }
+
     /**
-     * Ingests one upload.
+     * Ingests one uploaded file. Symbolic links are not followed.
      *
-     * @throws ProblemException 4xx for bad input, 503 when Kafka does not take the write; in every case nothing
-     *     of the upload is committed to the chips topic
+     * @throws ProblemException 4xx for bad input, 503 when this service is busy or Kafka does not take the write;
+     *     in every case nothing of the upload is committed to the chips topic
+     * @throws IOException if the file cannot be read (it vanished, or is not readable)
      */
-    public IngestResult ingest(Kind kind, byte[] bytes, UploadMetadata metadata, Tiler tiler) {
-        // 1. decode with limits (size, pixels, format), before any work proportional to the claimed size
-        long maxBytes = kind == Kind.FRAME ? config.maxFrameBytes() : config.maxSceneBytes();
-        DecodedImage image = decode(kind, bytes, maxBytes);
-        // 2. locate: GeoTIFF tags win over request metadata; other CRSs keep pixel windows only
+    public IngestResult ingest(Kind kind, Path file, UploadMetadata metadata, Tiler tiler) throws IOException {
+        // 1. refuse by size before reading, and wait (bounded) for a decoding slot before holding anything
+        long maxBytes = maxBytes(kind);
+        long size = Files.size(file);
+        if (size > maxBytes) {
+            throw tooManyBytes(size, maxBytes);
+        }
+        try (DecodingSlots.Slot slot = slots.acquire().orElseThrow(this::decodingBusy)) {
+            byte[] bytes;
+            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                bytes = in.readNBytes((int) maxBytes + 1); // the file may have grown since it was measured
+            }
+            if (bytes.length > maxBytes) {
+                throw tooManyBytes(bytes.length, maxBytes);
+            }
+            return ingest(kind, bytes, metadata, tiler);
+        }
+    }
+
+    private IngestResult ingest(Kind kind, byte[] bytes, UploadMetadata metadata, Tiler tiler) {
+        // 2. from the header alone: limits (bytes, pixels), format, number of chips
+        ImageDecoder decoder = new ImageDecoder(new ImageLimits(maxBytes(kind), config.maxPixels(),
+                ImageLimits.DEFAULTS.maxSide()));
+        ImageHeader header = rejectingImages(() -> decoder.header(bytes));
+        if (!kind.formats.contains(header.format())) {
+            throw reject(Response.Status.UNSUPPORTED_MEDIA_TYPE, ImageRejectedException.Reason.UNSUPPORTED_FORMAT.name(),
+                    "A " + kind.name().toLowerCase(Locale.ROOT) + " must be one of " + kind.formats + "; got "
+                            + header.format() + (kind == Kind.FRAME ? " (upload rasters to /v1/scenes)" : ""));
+        }
+        long chipCount = tiler.chipCount(header.width(), header.height());
+        if (chipCount > config.maxChips()) {
+            throw reject(Response.Status.REQUEST_ENTITY_TOO_LARGE, "TOO_MANY_CHIPS", String.format(Locale.ROOT,
+                    "%,d x %,d px at chipSize %d and overlap %d gives %,d chips; at most %,d are accepted per upload"
+                            + " (pirstream.ingest.max-chips): use larger chips, less overlap, or split the scene",
+                    header.width(), header.height(), tiler.chipSize(), tiler.overlap(), chipCount, config.maxChips()));
+        }
+        // 3. decode; locate: GeoTIFF tags win over request metadata; other CRSs keep pixel windows only
+        DecodedImage image = rejectingImages(() -> decoder.decode(bytes));
         Located located = locate(image, metadata);
-        // 3. cut and encode every chip, ids derived from content + window
+        // 4. cut, encode and send chip by chip in one transaction: a batch of encoded chips in memory, not all
         String sceneId = ChipIds.sceneDigest(bytes);
         List<PixelWindow> windows = tiler.windows(image.width(), image.height());
         Instant ingestedAt = clock.instant();
-        List<Chip> chips = windows.parallelStream()
-                .map(window -> chip(sceneId, image, window, metadata, located, ingestedAt))
-                .toList();
-        // 4. all chips in one transaction
-        try {
-            publisher.publishAll(chips);
+        List<IngestResult.ChipRef> refs = new ArrayList<>(windows.size());
+        LongAdder chipBytes = new LongAdder();
+        inTransaction(transaction -> {
+            for (int from = 0; from < windows.size(); from += encodeBatch) {
+                List<Chip> batch = windows.subList(from, Math.min(windows.size(), from + encodeBatch)).parallelStream()
+                        .map(window -> chip(sceneId, image, window, metadata, located, ingestedAt))
+                        .toList();
+                for (Chip chip : batch) {
+                    requireFits(chip);
+                    transaction.send(chip);
+                    refs.add(ref(chip));
+                    chipBytes.add(chip.getImage().remaining());
+                }
+            }
+        });
+        metrics.counter("pirstream.ingest.uploads", "kind", kind.name()).increment();
+        metrics.counter("pirstream.ingest.chips", "kind", kind.name()).increment(refs.size());
+        metrics.counter("pirstream.ingest.bytes", "kind", kind.name()).increment(bytes.length);
+        metrics.counter("pirstream.ingest.chip.bytes", "kind", kind.name()).increment(chipBytes.sum());
+        return new IngestResult(sceneId, image.width(), image.height(), located.mode(), located.crs(), located.note(),
+                refs.size(), refs);
+    }
+
+    /**
+     * Deletes chips: a tombstone per id on the chips topic, all in one transaction. The chips' embeddings and index
+     * entries follow; the chip records themselves stay in the topic's history until retention removes them.
+     *
+     * @throws ProblemException 400 for an id that is not a chip id, 503 when Kafka does not take the write
+     */
+    public void delete(List<String> chipIds) {
+        for (String id : chipIds) {
+            if (id == null || !ChipIds.isChipId(id)) {
+                throw reject("INVALID_CHIP_ID", "'" + id + "' is not a chip id (64 lower-case hex digits, as in an"
+                        + " upload's answer)");
+            }
+        }
+        inTransaction(transaction -> chipIds.forEach(transaction::delete));
+        metrics.counter("pirstream.ingest.deletes").increment(chipIds.size());
+    }
+
+    /**
+     * Runs {@code work} in one transaction on the chips topic and commits it; a failure of Kafka, or all writers
+     * busy, becomes the 503 to answer. Any exception aborts the transaction: nothing of it is visible.
+     */
+    private void inTransaction(Consumer<ChipPublisher.Transaction> work) {
+        try (ChipPublisher.Transaction transaction = publisher.begin()) {
+            work.accept(transaction);
+            transaction.commit();
         } catch (KafkaUnavailableException e) {
             metrics.counter("pirstream.ingest.rejects", "reason", "KAFKA_UNAVAILABLE").increment();
             throw new ProblemException(Response.Status.SERVICE_UNAVAILABLE, "KAFKA_UNAVAILABLE", e.getMessage(), e);
+        } catch (WritersBusyException e) {
+            metrics.counter("pirstream.ingest.rejects", "reason", "KAFKA_WRITERS_BUSY").increment();
+            throw ProblemException.busy(Response.Status.SERVICE_UNAVAILABLE, "KAFKA_WRITERS_BUSY", e.getMessage(),
+                    publisher.maxBlock());
         }
-        long chipBytes = chips.stream().mapToLong(chip -> chip.getImage().remaining()).sum();
-        metrics.counter("pirstream.ingest.uploads", "kind", kind.name()).increment();
-        metrics.counter("pirstream.ingest.chips", "kind", kind.name()).increment(chips.size());
-        metrics.counter("pirstream.ingest.bytes", "kind", kind.name()).increment(bytes.length);
-        metrics.counter("pirstream.ingest.chip.bytes", "kind", kind.name()).increment(chipBytes);
-
-        List<IngestResult.ChipRef> refs = chips.stream().map(chip -> new IngestResult.ChipRef(chip.getChipId(),
-                new PixelWindow(chip.getWindow().getX(), chip.getWindow().getY(), chip.getWindow().getWidth(),
-                        chip.getWindow().getHeight()),
-                chip.getGeo() == null ? null : new GeoBounds(chip.getGeo().getWest(), chip.getGeo().getSouth(),
-                        chip.getGeo().getEast(), chip.getGeo().getNorth()))).toList();
-        return new IngestResult(sceneId, image.width(), image.height(), located.mode(), located.crs(), located.note(),
-                refs.size(), refs);
     }
 
     /** Counts a rejection (400) by reason; used for rejects found before {@link #ingest} runs. */
@@ -136,16 +234,40 @@ public class IngestService {
         return new ProblemException(status, reason, detail);
     }
 
-    private DecodedImage decode(Kind kind, byte[] bytes, long maxBytes) {
-        ImageLimits limits = new ImageLimits(maxBytes, config.maxPixels(), ImageLimits.DEFAULTS.maxSide());
+    /** A chip over this size would be refused by the chips topic; its metadata takes the rest of a record. */
+    static final int MAX_CHIP_BYTES = Topics.MAX_MESSAGE_BYTES - 64 * 1024;
+
+    private void requireFits(Chip chip) {
+        int size = chip.getImage().remaining();
+        if (size > MAX_CHIP_BYTES) {
+            var w = chip.getWindow();
+            throw reject(Response.Status.REQUEST_ENTITY_TOO_LARGE, "CHIP_TOO_LARGE", String.format(Locale.ROOT,
+                    "The chip at (%d, %d) encodes to %,d bytes of PNG; a chip record holds at most %,d: use a smaller"
+                            + " chipSize (this one is %d px); nothing was written", w.getX(), w.getY(), size,
+                    MAX_CHIP_BYTES, w.getWidth()));
+        }
+    }
+
+    private ProblemException tooManyBytes(long size, long maxBytes) {
+        return reject(Response.Status.REQUEST_ENTITY_TOO_LARGE, ImageRejectedException.Reason.TOO_LARGE_BYTES.name(),
+                String.format(Locale.ROOT, "The file has %,d bytes; at most %,d are accepted here", size, maxBytes));
+    }
+
+    private ProblemException decodingBusy() {
+        metrics.counter("pirstream.ingest.rejects", "reason", "INGEST_BUSY").increment();
+        return ProblemException.busy(Response.Status.SERVICE_UNAVAILABLE, "INGEST_BUSY", "All " + slots.count()
+                + " decoding slots (pirstream.ingest.max-concurrent-uploads) stayed taken by other uploads for "
+                + slots.waitLimit() + "; Kafka is fine, retry shortly", slots.waitLimit());
+    }
+
+    /** Something that decodes, with its {@link ImageRejectedException} turned into the problem to answer. */
+    private interface ImageStep<T> {
+        T run() throws ImageRejectedException;
+    }
+
+    private <T> T rejectingImages(ImageStep<T> step) {
         try {
-            DecodedImage image = new ImageDecoder(limits).decode(bytes);
-            if (!kind.formats.contains(image.format())) {
-                throw new ImageRejectedException(ImageRejectedException.Reason.UNSUPPORTED_FORMAT,
-                        "A " + kind.name().toLowerCase(java.util.Locale.ROOT) + " must be one of " + kind.formats + "; got "
-                                + image.format() + (kind == Kind.FRAME ? " (upload rasters to /v1/scenes)" : ""));
-            }
-            return image;
+            return step.run();
         } catch (ImageRejectedException e) {
             metrics.counter("pirstream.ingest.rejects", "reason", e.reason().name()).increment();
             Response.Status status = switch (e.reason()) {
@@ -155,6 +277,13 @@ public class IngestService {
             };
             throw new ProblemException(status, e.reason().name(), e.getMessage(), e);
         }
+    }
+
+    private static IngestResult.ChipRef ref(Chip chip) {
+        var w = chip.getWindow();
+        var g = chip.getGeo();
+        return new IngestResult.ChipRef(chip.getChipId(), new PixelWindow(w.getX(), w.getY(), w.getWidth(),
+                w.getHeight()), g == null ? null : new GeoBounds(g.getWest(), g.getSouth(), g.getEast(), g.getNorth()));
     }
 
     /** How chips of this upload are placed on the earth. */

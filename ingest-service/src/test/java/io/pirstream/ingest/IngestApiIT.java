@@ -120,6 +120,14 @@ class IngestApiIT {
         "bbox min above max   | bbox       | 10,51,11,50           | 400 | INVALID_BOUNDS      | must not be greater",
         "bbox not numbers     | bbox       | a,b,c,d               | 400 | INVALID_BOUNDS      | not a number",
         "unknown source       | source     | BALLOON               | 400 | INVALID_SOURCE      | DRONE",
+        "far-future year      | capturedAt | +10000-01-01T00:00:00Z | 400 | INVALID_CAPTURED_AT | future",
+        "before aerial images | capturedAt | 1859-01-01T00:00:00Z  | 400 | INVALID_CAPTURED_AT | 1960",
+        "timestamp, no zone   | capturedAt | 2025-11-01T10:00:00   | 400 | INVALID_CAPTURED_AT | zone",
+        "centre not finite    | centre     | 1e999,47              | 400 | INVALID_BOUNDS      | finite",
+        "centre NaN           | centre     | NaN,47                | 400 | INVALID_BOUNDS      | finite",
+        "bbox of 5 numbers    | bbox       | 1,2,3,4,5             | 400 | INVALID_BOUNDS      | west,south,east,north",
+        "platform with spaces | platform   | drone 1; rm -rf       | 400 | INVALID_PLATFORM    | letters, digits",
+        "label with controls  | sceneLabel | lake\u0007side        | 400 | INVALID_SCENE_LABEL | sceneLabel",
     })
     void invalidMetadataIsRejectedAndNothingIsWritten(String name, String field, String value, int status,
                                                       String reason, String message) throws Exception {
@@ -136,6 +144,24 @@ class IngestApiIT {
 
         expectProblem(request.post("/v1/frames").then(), status, reason, message);
         assertThat(ChipTopic.endOffsetSum()).as("nothing written for " + name).isEqualTo(before);
+    }
+
+    @Test
+    void metadataThatIsHugeOrNotUtf8IsRefused() throws Exception {
+        long before = ChipTopic.endOffsetSum();
+        byte[] png = TestImagery.png(64, 64, 1);
+        expectProblem(given().header("X-API-Key", INGEST_KEY).multiPart("image", "f.png", png)
+                .multiPart("platform", "p".repeat(100_000)).multiPart("capturedAt", CAPTURED_AT).post("/v1/frames")
+                .then(), 400, "INVALID_PLATFORM", "1-100 characters");
+        byte[] notUtf8 = {'u', 'a', 'v', (byte) 0xC3, (byte) 0x28};
+        expectProblem(given().header("X-API-Key", INGEST_KEY).multiPart("image", "f.png", png)
+                .multiPart(new io.restassured.builder.MultiPartSpecBuilder(notUtf8).controlName("platform")
+                        .emptyFileName().mimeType("text/plain; charset=UTF-8").build())
+                .multiPart("capturedAt", CAPTURED_AT).post("/v1/frames").then(), 400, "INVALID_PLATFORM", "platform");
+        expectProblem(given().header("X-API-Key", INGEST_KEY).multiPart("image", "f.png", png)
+                .multiPart("platform", "uav-1").multiPart("capturedAt", "2025-11-01T10:00:00Z".repeat(5_000))
+                .post("/v1/frames").then(), 400, "INVALID_CAPTURED_AT", "ISO-8601");
+        assertThat(ChipTopic.endOffsetSum()).as("nothing written").isEqualTo(before);
     }
 
     @Test

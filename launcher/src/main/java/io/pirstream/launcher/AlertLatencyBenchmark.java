@@ -74,8 +74,8 @@ final class AlertLatencyBenchmark implements Callable<Integer> {
             frames.add(out.toByteArray());
         }
         Path data = Files.createTempDirectory("pirstream-bench-alerts-");
-        String key = "bench-key-0123456789abcdef";
-        Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, key, data.resolve("drop"), Optional.empty(),
+        ApiKeys keys = ApiKeys.random();
+        Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, keys, data.resolve("drop"), Optional.empty(),
                 EnumSet.allOf(Stack.Service.class));
         try (Stack stack = Stack.start(settings)) {
             String query = stack.query().baseUrl();
@@ -87,7 +87,7 @@ final class AlertLatencyBenchmark implements Callable<Integer> {
                         : "{\"text\": \"" + WORDS.get(random.nextInt(WORDS.size())) + " near a "
                         + WORDS.get(random.nextInt(WORDS.size())) + " number " + s + "\", \"threshold\": 0.999}";
                 HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(query + "/v1/subscriptions"))
-                        .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + keys.analyst()).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
                 if (created.statusCode() != 201) {
                     throw new IllegalStateException("subscription " + s + ": HTTP " + created.statusCode() + " " + created.body());
@@ -102,7 +102,7 @@ final class AlertLatencyBenchmark implements Callable<Integer> {
             Map<String, Long> arrived = new ConcurrentHashMap<>();
             AtomicInteger duplicates = new AtomicInteger();
             HttpResponse<Stream<String>> stream = http.send(HttpRequest.newBuilder(URI.create(query + "/v1/alerts/stream"))
-                    .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofLines());
+                    .header("Authorization", "Bearer " + keys.analyst()).build(), HttpResponse.BodyHandlers.ofLines());
             Thread reader = new Thread(() -> stream.body().forEach(line -> {
                 Matcher id = CHIP_ID.matcher(line);
                 if (line.startsWith("data:") && id.find()) {
@@ -114,7 +114,7 @@ final class AlertLatencyBenchmark implements Callable<Integer> {
             reader.setDaemon(true);
             reader.start();
 
-            IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), key);
+            IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), keys.ingest());
             // the clock only hands uploads out: a fixed-rate task never overlaps itself, so uploading on the clock's
             // thread would cap the rate at one upload per upload latency
             ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();

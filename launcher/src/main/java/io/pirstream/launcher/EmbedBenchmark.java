@@ -167,7 +167,7 @@ final class EmbedBenchmark implements Callable<Integer> {
         static Processor start(Path home, int batch, int waitMillis, int threads, String modelVersion,
                                List<byte[]> images) throws Exception {
             Path data = Files.createTempDirectory("pirstream-bench-embed-");
-            Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, "bench-key-0123456789abcdef",
+            Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, ApiKeys.random(),
                     data.resolve("drop"), Optional.empty(), EnumSet.of(Stack.Service.EMBED),
                     Map.of("PIRSTREAM_EMBED_BATCH_SIZE", String.valueOf(batch),
                             "PIRSTREAM_EMBED_MAX_WAIT", Duration.ofMillis(waitMillis).toString(),

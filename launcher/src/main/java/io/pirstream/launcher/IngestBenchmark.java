@@ -52,13 +52,13 @@ final class IngestBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path data = Files.createTempDirectory("pirstream-bench-");
-        String apiKey = "bench-key-" + Long.toHexString(System.nanoTime()) + "-0123456789";
+        ApiKeys keys = ApiKeys.random();
         // the ingest service alone: an embedder running beside it would take CPU from what is measured
-        Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, apiKey,
+        Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, keys,
                 Files.createDirectories(data.resolve("drop")), java.util.Optional.empty(),
                 java.util.EnumSet.of(Stack.Service.INGEST));
         try (Stack stack = Stack.start(settings)) {
-            IngestClient client = new IngestClient(stack.ingest().baseUrl(), apiKey);
+            IngestClient client = new IngestClient(stack.ingest().baseUrl(), keys.ingest());
             System.out.printf("machine: %d cores, %s %s, JVM %s%n", Runtime.getRuntime().availableProcessors(),
                     System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"));
             scene(client);

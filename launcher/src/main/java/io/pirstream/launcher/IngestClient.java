@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;
 
-/** Posts images to the ingest service as multipart/form-data, as curl -F does. Thread-safe. */
+/** Calls the ingest service: posts images as multipart/form-data, as curl -F does, and deletes chips. Thread-safe. */
 final class IngestClient {
 
     private final HttpClient http = HttpClient.newHttpClient();
@@ -21,6 +21,20 @@ final class IngestClient {
     IngestClient(String baseUrl, String apiKey) {
         this.baseUrl = baseUrl;
         this.apiKey = apiKey;
+    }
+
+    /** {@code DELETE path} (e.g. {@code /v1/chips/<id>}, which needs a key of role operator). */
+    HttpResponse<String> delete(String path) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .header("Authorization", "Bearer " + apiKey).DELETE().build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("DELETE " + path + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** Posts {@code image} with form {@code fields} to {@code path} (e.g. {@code /v1/frames}). */

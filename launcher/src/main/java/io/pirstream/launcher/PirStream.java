@@ -8,12 +8,9 @@ import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -93,38 +90,40 @@ public final class PirStream implements Callable<Integer> {
     public Integer call() throws Exception {
         Path data = dataDir != null ? dataDir : home.resolve(".pirstream");
         Files.createDirectories(data);
-        String apiKey = apiKey(data.resolve("api-key"));
+        Path keyFolder = data.resolve("keys");
+        ApiKeys keys = ApiKeys.load(keyFolder);
         Path dropFolder = Files.createDirectories(data.resolve("drop"));
         Stack.Settings settings = new Stack.Settings(home, data, requireFree(kafkaPort, "--kafka-port"),
                 requireFree(ingestPort, "--ingest-port"), requireFree(embedPort, "--embed-port"),
-                requireFree(queryPort, "--query-port"), apiKey, dropFolder, Optional.ofNullable(checkpoint),
-                java.util.EnumSet.allOf(Stack.Service.class), webhookEnvironment(data));
+                requireFree(queryPort, "--query-port"), keys, dropFolder, Optional.ofNullable(checkpoint),
+                java.util.EnumSet.allOf(Stack.Service.class), webhookEnvironment(keyFolder));
 
         Stack stack = Stack.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "pirstream-shutdown"));
         if (smoke) {
             try (stack) {
-                return smokeTest(stack, apiKey);
+                return smokeTest(stack, keys);
             }
         }
-        printWelcome(stack, apiKey, data, dropFolder);
+        printWelcome(stack, keyFolder, data, dropFolder);
         if (demoFeed > 0) {
-            DemoFeed.post(new IngestClient(stack.ingest().baseUrl(), apiKey), demoFeed);
+            DemoFeed.post(new IngestClient(stack.ingest().baseUrl(), keys.ingest()), demoFeed);
         }
         new CountDownLatch(1).await(); // until Ctrl-C; the shutdown hook stops everything
         return 0;
     }
 
     /**
-     * Webhooks on the embedded default: a signing key kept in {@code .pirstream/webhook-signing-key} (so secrets
-     * handed out stay valid across restarts), and receivers on this machine allowed, since everything runs on one.
+     * Webhooks on the embedded default: a signing key kept with the API keys (so secrets handed out stay valid
+     * across restarts), and receivers on this machine allowed, since everything runs on one.
      */
-    static Map<String, String> webhookEnvironment(Path data) throws IOException {
-        return Map.of("PIRSTREAM_WEBHOOK_SIGNING_KEY", apiKey(data.resolve("webhook-signing-key")),
+    static Map<String, String> webhookEnvironment(Path keyFolder) throws IOException {
+        return Map.of("PIRSTREAM_WEBHOOK_SIGNING_KEY", ApiKeys.secret(keyFolder, "webhook"),
                 "PIRSTREAM_WEBHOOK_ALLOW_LOOPBACK", "true");
     }
 
-    private static void printWelcome(Stack stack, String apiKey, Path data, Path dropFolder) {
+    /** How to use it; the keys are named by their files, never printed, so they stay out of terminals and logs. */
+    private static void printWelcome(Stack stack, Path keys, Path data, Path dropFolder) {
         String ingest = stack.ingest().baseUrl();
         String query = stack.query().baseUrl();
         String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -133,33 +132,33 @@ public final class PirStream implements Callable<Integer> {
                 PIRStream is running.
                   Kafka            %s   (data in %s)
                   ingest-service   %s   (API: %s/q/swagger-ui)
-                  embed-processor  %s/q/health, /q/metrics
+                  embed-processor  %s/q/health, /q/metrics (this machine only)
                   query-service    %s   (API: %s/q/swagger-ui)
-                  web console      %s/   (sign in with the API key)
-                  API key          %s   (roles ingest and analyst; also in %s)
+                  web console      %s/   (sign in with the analyst key)
+                  API keys         one per role, readable by you only: %s/{ingest,analyst,operator}
 
                 Search by describing what you look for:
-                  curl -H "Authorization: Bearer %s" -H "Content-Type: application/json" \\
+                  curl -H "Authorization: Bearer $(cat %s/analyst)" -H "Content-Type: application/json" \\
                        -d '{"text": "a river through green fields", "k": 5}' %s/v1/search
                 Watch for new imagery matching a description, and follow the alerts (server-sent events):
-                  curl -H "Authorization: Bearer %s" -H "Content-Type: application/json" \
+                  curl -H "Authorization: Bearer $(cat %s/analyst)" -H "Content-Type: application/json" \\
                        -d '{"text": "a river through green fields", "threshold": 0.3}' %s/v1/subscriptions
-                  curl -N -H "Authorization: Bearer %s" %s/v1/alerts/stream
+                  curl -N -H "Authorization: Bearer $(cat %s/analyst)" %s/v1/alerts/stream
                 Post a drone frame (JPEG or PNG), cut into 256 px chips and searchable a moment later:
-                  curl -H "Authorization: Bearer %s" -F image=@frame.jpg -F platform=my-drone \\
+                  curl -H "Authorization: Bearer $(cat %s/ingest)" -F image=@frame.jpg -F platform=my-drone \\
                        -F capturedAt=%s -F centre=8.54,47.37 %s/v1/frames
                 Post a satellite scene (GeoTIFF, TIFF, JPEG, PNG):
-                  curl -H "Authorization: Bearer %s" -F image=@scene.tif -F platform=sentinel-2a \\
+                  curl -H "Authorization: Bearer $(cat %s/ingest)" -F image=@scene.tif -F platform=sentinel-2a \\
                        -F capturedAt=%s %s/v1/scenes
-                Or drop JPEG/PNG frames into %s
+                Or drop JPEG/PNG frames into %s (scenes into its scenes/ folder)
                 Logs are in %s. Press Ctrl-C to stop.
                 %n""",
                 stack.broker().bootstrapServers(), stack.broker().dataDir(), ingest, ingest, stack.embed().baseUrl(),
-                query, query, query, apiKey, data.resolve("api-key"),
-                apiKey, query,
-                apiKey, query, apiKey, query,
-                apiKey, now, ingest,
-                apiKey, now, ingest,
+                query, query, query, keys,
+                keys, query,
+                keys, query, keys, query,
+                keys, now, ingest,
+                keys, now, ingest,
                 dropFolder, data.resolve("logs"));
     }
 
@@ -167,10 +166,10 @@ public final class PirStream implements Callable<Integer> {
      * Posts one generated frame, checks that its four chips were committed to the chips topic, then that each
      * becomes searchable in the query service and a text search answers.
      */
-    private static int smokeTest(Stack stack, String apiKey) {
+    private static int smokeTest(Stack stack, ApiKeys keys) {
         String captured = Instant.now().minusSeconds(60).truncatedTo(ChronoUnit.SECONDS).toString();
         long start = System.nanoTime();
-        HttpResponse<String> response = new IngestClient(stack.ingest().baseUrl(), apiKey).post("/v1/frames",
+        HttpResponse<String> response = new IngestClient(stack.ingest().baseUrl(), keys.ingest()).post("/v1/frames",
                 TestImagery.png(512, 512, System.nanoTime()), "frame.png",
                 Map.of("platform", "smoke-test", "capturedAt", captured));
         Set<String> chipIds = new HashSet<>();
@@ -179,7 +178,7 @@ public final class PirStream implements Callable<Integer> {
             chipIds.add(ids.group(1));
         }
         Set<String> committed = committedChipIds(stack.broker(), chipIds, Duration.ofSeconds(30));
-        QueryClient query = new QueryClient(stack.query().baseUrl(), apiKey);
+        QueryClient query = new QueryClient(stack.query().baseUrl(), keys.analyst());
         Set<String> searchable = query.awaitSearchable(chipIds, Duration.ofSeconds(60));
         long millis = (System.nanoTime() - start) / 1_000_000;
         HttpResponse<String> search = query.search("a generated test frame", 4);
@@ -214,29 +213,6 @@ public final class PirStream implements Callable<Integer> {
             }
         }
         return found;
-    }
-
-    /**
-     * The embedded default's API key: the one in {@code file} from an earlier start, so scripts and bookmarks keep
-     * working across restarts, or a new random one saved there (owner-readable only).
-     */
-    static String apiKey(Path file) throws IOException {
-        if (Files.isRegularFile(file)) {
-            String saved = Files.readString(file).strip();
-            if (saved.matches("pir_[A-Za-z0-9_-]{32}")) {
-                return saved;
-            }
-        }
-        byte[] secret = new byte[24];
-        new SecureRandom().nextBytes(secret);
-        String key = "pir_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        Files.writeString(file, key + System.lineSeparator());
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system; the file stays readable by its owner's defaults
-        }
-        return key;
     }
 
     private static int requireFree(int port, String option) {

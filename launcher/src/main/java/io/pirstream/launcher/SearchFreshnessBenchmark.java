@@ -66,12 +66,12 @@ final class SearchFreshnessBenchmark implements Callable<Integer> {
             frames.add(out.toByteArray());
         }
         Path data = Files.createTempDirectory("pirstream-bench-search-");
-        String key = "bench-key-0123456789abcdef";
-        Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, key, data.resolve("drop"), Optional.empty(),
+        ApiKeys keys = ApiKeys.random();
+        Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, keys, data.resolve("drop"), Optional.empty(),
                 EnumSet.allOf(Stack.Service.class));
         try (Stack stack = Stack.start(settings)) {
-            IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), key);
-            QueryClient query = new QueryClient(stack.query().baseUrl(), key);
+            IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), keys.ingest());
+            QueryClient query = new QueryClient(stack.query().baseUrl(), keys.analyst());
             Map<String, Upload> pending = new ConcurrentHashMap<>();
             List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
             List<Long> warmupLatencies = java.util.Collections.synchronizedList(new ArrayList<>());

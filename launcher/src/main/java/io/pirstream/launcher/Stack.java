@@ -25,15 +25,16 @@ final class Stack implements AutoCloseable {
     /**
      * What to start. A port of 0 means any free port.
      *
+     * @param keys the services' API keys, one per role
      * @param checkpoint PIR checkpoint for embedding and queries; empty: the shipped model
      */
-    record Settings(Path home, Path data, int kafkaPort, int ingestPort, int embedPort, int queryPort, String apiKey,
+    record Settings(Path home, Path data, int kafkaPort, int ingestPort, int embedPort, int queryPort, ApiKeys keys,
                     Path dropFolder, Optional<Path> checkpoint, Set<Service> services, Map<String, String> environment) {
 
         /** Every service, default environment. */
-        Settings(Path home, Path data, int kafkaPort, int ingestPort, int embedPort, int queryPort, String apiKey,
+        Settings(Path home, Path data, int kafkaPort, int ingestPort, int embedPort, int queryPort, ApiKeys keys,
                  Path dropFolder, Optional<Path> checkpoint, Set<Service> services) {
-            this(home, data, kafkaPort, ingestPort, embedPort, queryPort, apiKey, dropFolder, checkpoint, services, Map.of());
+            this(home, data, kafkaPort, ingestPort, embedPort, queryPort, keys, dropFolder, checkpoint, services, Map.of());
         }
     }
 
@@ -82,8 +83,8 @@ final class Stack implements AutoCloseable {
             if (settings.services().contains(Service.INGEST)) {
                 ingest = ServiceProcess.start("ingest-service",
                         home.resolve("ingest-service/target/quarkus-app/quarkus-run.jar"), ingestPort,
-                        with(common, "PIRSTREAM_INGEST_KEY", settings.apiKey(), "PIRSTREAM_DROP_FOLDER",
-                                settings.dropFolder().toString()),
+                        with(common, "PIRSTREAM_INGEST_KEY", settings.keys().ingest(), "PIRSTREAM_OPERATOR_KEY",
+                                settings.keys().operator(), "PIRSTREAM_DROP_FOLDER", settings.dropFolder().toString()),
                         logs, List.of("-Xmx2g", "-Dquarkus.http.port=" + ingestPort));
                 running.add(ingest);
             }
@@ -104,7 +105,8 @@ final class Stack implements AutoCloseable {
             if (settings.services().contains(Service.QUERY)) {
                 query = ServiceProcess.start("query-service",
                         home.resolve("query-service/target/quarkus-app/quarkus-run.jar"), queryPort,
-                        with(common, "PIRSTREAM_ANALYST_KEY", settings.apiKey(), "PIRSTREAM_QUERY_STATE_DIR",
+                        with(common, "PIRSTREAM_ANALYST_KEY", settings.keys().analyst(), "PIRSTREAM_OPERATOR_KEY",
+                                settings.keys().operator(), "PIRSTREAM_QUERY_STATE_DIR",
                                 settings.data().resolve("state/query").toString()),
                         logs, List.of("-Xmx2g", "-Dai.djl.offline=true", djl, "-Dquarkus.http.port=" + queryPort));
                 running.add(query);

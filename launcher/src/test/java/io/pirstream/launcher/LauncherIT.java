@@ -8,12 +8,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The README's first command, end to end: broker, topics, services, one frame through to Kafka. */
+/** The README's first command, end to end: broker, topics, services, one frame through to Kafka; no secret logged. */
 class LauncherIT {
 
     /** Plumbing only, so a tiny untrained model is enough: ingest -> Kafka -> embed -> index -> search. */
     @Test
-    void embeddedDefaultTakesAFrameFromUploadToSearch(@TempDir Path data, @TempDir Path model) {
+    void embeddedDefaultTakesAFrameFromUploadToSearch(@TempDir Path data, @TempDir Path model) throws Exception {
         UntrainedCheckpoints.writeTiny(model);
         Path home = Path.of("..").toAbsolutePath().normalize();
         int status = new CommandLine(new PirStream()).execute("--home", home.toString(), "--data-dir", data.toString(),
@@ -21,5 +21,9 @@ class LauncherIT {
                 "--checkpoint", model.toString(), "--smoke");
         assertThat(status).as("exit status of pirstream --smoke (0: a frame went from HTTP upload to search results)")
                 .isZero();
+
+        ApiKeys keys = ApiKeys.load(data.resolve("keys"));
+        assertThat(LogLeaks.find(data.resolve("logs"), keys.all()))
+                .as("service log lines with an API key, a credential or image bytes").isEmpty();
     }
 }

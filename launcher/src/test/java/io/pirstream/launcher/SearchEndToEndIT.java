@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pirstream.model.PirModel;
 import io.pirstream.model.synth.SyntheticScenes;
-import io.pirstream.schemas.Topics;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -21,11 +20,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,18 +31,18 @@ import org.junit.jupiter.api.io.TempDir;
 class SearchEndToEndIT {
 
     private static final Pattern CHIP_ID = Pattern.compile("\"chipId\":\"([0-9a-f]{64})\"");
-    private static final String KEY = "e2e-key-0123456789abcdef";
+    private static final ApiKeys KEYS = ApiKeys.random();
 
     @Test
     void textQueriesFindTheScenesTheyDescribe(@TempDir Path data) throws Exception {
         assumeTrue(PirModel.class.getResource(PirModel.DEFAULT_RESOURCE + "/checkpoint.json") != null,
                 "no shipped checkpoint on the classpath (pir-model/src/main/resources" + PirModel.DEFAULT_RESOURCE + ")");
         Path home = Path.of("..").toAbsolutePath().normalize();
-        Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, KEY, data.resolve("drop"),
+        Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, KEYS, data.resolve("drop"),
                 Optional.empty(), EnumSet.allOf(Stack.Service.class));
         try (Stack stack = Stack.start(settings)) {
-            IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), KEY);
-            QueryClient query = new QueryClient(stack.query().baseUrl(), KEY);
+            IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), KEYS.ingest());
+            QueryClient query = new QueryClient(stack.query().baseUrl(), KEYS.analyst());
 
             // 1. one generated scene per class, each a single 256 px chip; time upload -> searchable
             Map<String, String> chipByCaption = new LinkedHashMap<>();
@@ -90,13 +84,12 @@ class SearchEndToEndIT {
             stack.query().awaitReady(Duration.ofMinutes(2));
             assertThat(chipIds(query.search(anyCaption, 7).body())).as("same ranking after restart").isEqualTo(before);
 
-            // 5. deleting a chip (tombstone on pir.chips) removes it from results
+            // 5. an operator deleting a chip (a tombstone on pir.chips) removes it from results; ingest keys cannot
             String deleted = chipByCaption.values().iterator().next();
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.broker().bootstrapServers()),
-                    new StringSerializer(), new ByteArraySerializer())) {
-                producer.send(new ProducerRecord<>(Topics.CHIPS.name(), deleted, null)).get();
-            }
+            assertThat(ingest.delete("/v1/chips/" + deleted).statusCode()).as("delete with an ingest key")
+                    .isEqualTo(403);
+            assertThat(new IngestClient(stack.ingest().baseUrl(), KEYS.operator()).delete("/v1/chips/" + deleted)
+                    .statusCode()).as("delete with the operator key").isEqualTo(202);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (query.isSearchable(deleted) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
@@ -105,12 +98,14 @@ class SearchEndToEndIT {
             assertThat(chipIds(query.search(anyCaption, 7).body())).as("deleted chip not in results").doesNotContain(deleted)
                     .hasSize(6);
         }
+        assertThat(LogLeaks.find(data.resolve("logs"), KEYS.all()))
+                .as("service log lines with an API key, a credential or image bytes").isEmpty();
     }
 
     private static String search(Stack stack, String text, String filters) throws Exception {
         var http = java.net.http.HttpClient.newHttpClient();
         var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(stack.query().baseUrl() + "/v1/search"))
-                .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + KEYS.analyst()).header("Content-Type", "application/json")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"text\": \"" + text + "\", \"k\": 7,"
                         + " \"filters\": {" + filters + "}}")).build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());

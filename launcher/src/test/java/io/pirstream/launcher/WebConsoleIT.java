@@ -47,7 +47,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class WebConsoleIT {
 
     private static final Pattern CHIP_ID = Pattern.compile("\"chipId\":\"([0-9a-f]{64})\"");
-    private static final String KEY = "console-key-0123456789abcdef";
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final double[] ZURICH = {8.50, 47.35};
 
@@ -57,11 +56,12 @@ class WebConsoleIT {
                 "no shipped checkpoint on the classpath (pir-model/src/main/resources" + PirModel.DEFAULT_RESOURCE + ")");
         ChromeDriver browser = HeadlessChromium.start(HeadlessChromium.tempProfile());
         Path home = Path.of("..").toAbsolutePath().normalize();
-        Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, KEY, data.resolve("drop"),
-                Optional.empty(), EnumSet.allOf(Stack.Service.class), PirStream.webhookEnvironment(data));
+        ApiKeys keys = ApiKeys.load(data.resolve("keys"));
+        Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, keys, data.resolve("drop"),
+                Optional.empty(), EnumSet.allOf(Stack.Service.class), PirStream.webhookEnvironment(data.resolve("keys")));
         try (Stack stack = Stack.start(settings); PirModel model = PirModel.loadDefault()) {
-            IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), KEY);
-            QueryClient query = new QueryClient(stack.query().baseUrl(), KEY);
+            IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), keys.ingest());
+            QueryClient query = new QueryClient(stack.query().baseUrl(), keys.analyst());
 
             // 1. one geo-referenced scene per class, side by side, so the footprint view has something to draw
             List<String> captions = new ArrayList<>();
@@ -80,11 +80,11 @@ class WebConsoleIT {
             // 2. sign in: the key goes to session storage, the console opens
             WebDriverWait wait = new WebDriverWait(browser, WAIT);
             browser.get(stack.query().baseUrl() + "/");
-            browser.findElement(By.id("api-key")).sendKeys(KEY);
+            browser.findElement(By.id("api-key")).sendKeys(keys.analyst());
             browser.findElement(By.id("sign-in")).click();
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("console")));
             assertThat(js(browser, "return sessionStorage.getItem('pirstream.apiKey')")).as("key in session storage")
-                    .isEqualTo(KEY);
+                    .isEqualTo(keys.analyst());
             assertThat(js(browser, "return document.cookie")).as("no cookies").isEqualTo("");
 
             // 3. search: result cards with loaded thumbnails, scores and metadata; footprints drawn

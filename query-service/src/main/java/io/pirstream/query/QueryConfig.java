@@ -34,4 +34,12 @@ public interface QueryConfig {
     /** Longest query text, in characters. */
     @WithDefault("500")
     int maxTextLength();
+
+    /** Query texts encoded at the same time; further searches wait up to {@link #busyWait()}, then get 503. */
+    @WithDefault("4")
+    int maxConcurrentEncodings();
+
+    /** How long a search waits for a free encoder before 503 (also its {@code Retry-After}). */
+    @WithDefault("1s")
+    Duration busyWait();
 }

@@ -28,8 +28,12 @@ public final class ChipEncoder {
             throw new IllegalArgumentException("window " + window + " does not fit in a " + source.getWidth() + " x " + source.getHeight() + " image");
         }
         ColorModel cm = source.getColorModel();
-        WritableRaster raster = cm.createCompatibleWritableRaster(window.width(), window.height());
-        source.getSubimage(window.x(), window.y(), window.width(), window.height()).copyData(raster);
+        // a raster like the source's, not the colour model's default one: a decoder may pair a colour model with a
+        // raster layout of its own (a TIFF can give packed RGB over bytes), which the default layout cannot take
+        WritableRaster from = source.getRaster();
+        WritableRaster raster = from.createCompatibleWritableRaster(window.width(), window.height());
+        raster.setDataElements(0, 0, from.createChild(window.x(), window.y(), window.width(), window.height(), 0, 0,
+                null));
         return new BufferedImage(cm, raster, cm.isAlphaPremultiplied(), null);
     }
 

@@ -51,6 +51,11 @@ public final class ChipIds {
         return chipId(sceneDigest(sourceBytes), window);
     }
 
+    /** Whether {@code id} has the form of a chip id: 64 lower-case hex digits. */
+    public static boolean isChipId(String id) {
+        return id.length() == 64 && id.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    }
+
     private static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");

@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -36,25 +37,34 @@ public final class ImageDecoder {
     }
 
     /**
+     * Reads only the header of the first image in {@code bytes}: steps 1 to 3 of {@link #decode}. Cheap whatever
+     * the header claims, so callers can refuse work proportional to the image (chips) before decoding it.
+     */
+    public ImageHeader header(byte[] bytes) throws ImageRejectedException {
+        ImageFormat format = checkBytes(bytes);
+        ImageReader reader = reader(format);
+        try (ImageInputStream in = new ByteArrayImageInputStream(bytes)) {
+            reader.setInput(in, true, false);
+            return checkDimensions(format, bytes, reader);
+        } catch (IOException e) {
+            throw new IllegalStateException("closing an in-memory image stream failed", e);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    /**
      * Decodes the first image in {@code bytes}.
      *
      * <p>1. reject empty and over-size input; 2. recognise the format by its magic bytes; 3. read
      * only the header and reject over-limit dimensions, so a decompression bomb never gets a pixel
      * buffer; 4. reject files cut short (JPEG without EOI, PNG without IEND; the TIFF reader checks
-     * its strips itself), because ImageIO would quietly fill the missing part with grey;
+     * its strips itself), because ImageIO would quietly fill the missing part with grey, and PNG chunks whose
+     * CRC does not match, which ImageIO ignores;
      * 5. decode, treating any reader warning as corruption; 6. for TIFF, read the georeferencing.
      */
     public DecodedImage decode(byte[] bytes) throws ImageRejectedException {
-        if (bytes == null || bytes.length == 0) {
-            throw new ImageRejectedException(Reason.EMPTY, "the upload is empty (0 bytes); send a JPEG, PNG or TIFF image");
-        }
-        if (bytes.length > limits.maxBytes()) {
-            throw new ImageRejectedException(Reason.TOO_LARGE_BYTES, String.format(Locale.ROOT,
-                    "the file is %,d bytes; the limit is %,d bytes", (long) bytes.length, limits.maxBytes()));
-        }
-        ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> new ImageRejectedException(Reason.UNSUPPORTED_FORMAT,
-                "unsupported image format (" + ImageFormat.describeUnsupported(bytes) + "); " + ACCEPTED));
-
+        ImageFormat format = checkBytes(bytes);
         ImageReader reader = reader(format);
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener(collectInto(warnings));
@@ -78,7 +88,20 @@ public final class ImageDecoder {
         }
     }
 
-    private void checkDimensions(ImageFormat format, byte[] bytes, ImageReader reader) throws ImageRejectedException {
+    /** Steps 1 and 2: not empty, not too many bytes, a format we read. */
+    private ImageFormat checkBytes(byte[] bytes) throws ImageRejectedException {
+        if (bytes == null || bytes.length == 0) {
+            throw new ImageRejectedException(Reason.EMPTY, "the upload is empty (0 bytes); send a JPEG, PNG or TIFF image");
+        }
+        if (bytes.length > limits.maxBytes()) {
+            throw new ImageRejectedException(Reason.TOO_LARGE_BYTES, String.format(Locale.ROOT,
+                    "the file is %,d bytes; the limit is %,d bytes", (long) bytes.length, limits.maxBytes()));
+        }
+        return ImageFormat.sniff(bytes).orElseThrow(() -> new ImageRejectedException(Reason.UNSUPPORTED_FORMAT,
+                "unsupported image format (" + ImageFormat.describeUnsupported(bytes) + "); " + ACCEPTED));
+    }
+
+    private ImageHeader checkDimensions(ImageFormat format, byte[] bytes, ImageReader reader) throws ImageRejectedException {
         int width;
         int height;
         try {
@@ -99,6 +122,7 @@ public final class ImageDecoder {
             throw new ImageRejectedException(Reason.TOO_MANY_PIXELS, String.format(Locale.ROOT,
                     "the image is %,d x %,d px (%,d pixels); the limit is %,d pixels", width, height, pixels, limits.maxPixels()));
         }
+        return new ImageHeader(format, width, height);
     }
 
     private static IIOMetadata tiffMetadata(byte[] bytes, ImageReader reader) throws ImageRejectedException {
@@ -119,6 +143,11 @@ public final class ImageDecoder {
             case PNG -> {
                 if (!Truncation.pngHasIend(b)) {
                     throw truncated(format, b, "it does not end with the PNG IEND chunk");
+                }
+                Optional<String> fault = PngChunks.firstFault(b);
+                if (fault.isPresent()) {
+                    throw new ImageRejectedException(Reason.CORRUPT, "the PNG file is damaged: " + fault.get()
+                            + "; send an undamaged copy");
                 }
             }
             case TIFF -> {

@@ -60,11 +60,23 @@ public enum ImageFormat {
         if (startsWith(b, '%', 'P', 'D', 'F')) {
             return "PDF";
         }
+        if (looksLikeMarkup(b)) {
+            return "SVG or other XML (vector and markup images are not accepted)";
+        }
         StringBuilder hex = new StringBuilder("unknown data starting with bytes");
         for (int i = 0; i < Math.min(8, b.length); i++) {
             hex.append(String.format(" %02X", b[i] & 0xFF));
         }
         return hex.toString();
+    }
+
+    /** Text starting with '<' after optional whitespace or a UTF-8 byte-order mark, as XML and SVG do. */
+    private static boolean looksLikeMarkup(byte[] b) {
+        int i = startsWith(b, 0xEF, 0xBB, 0xBF) ? 3 : 0;
+        while (i < b.length && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) {
+            i++;
+        }
+        return i < b.length && b[i] == '<';
     }
 
     private static boolean startsWith(byte[] b, int... prefix) {

@@ -9,15 +9,14 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -114,43 +113,123 @@ public class ChipPublisher {
         return topic.name();
     }
 
+    /** How long a write waits for Kafka (and for a free writer). */
+    public Duration maxBlock() {
+        return config.maxBlock();
+    }
+
     /**
-     * Writes all chips in one transaction, keyed by chip id.
+     * Opens the transaction of one upload: send its chips one by one as they are made, then {@link
+     * Transaction#commit}. Closing a transaction that was not committed aborts it.
      *
-     * @throws KafkaUnavailableException if Kafka does not take the write within the configured bound; then no
-     *     chip of the batch is committed
+     * @throws WritersBusyException if every transactional producer stays busy for longer than the configured bound
+     * @throws KafkaUnavailableException if Kafka does not answer within the configured bound
      */
-    public void publishAll(List<Chip> chips) {
+    public Transaction begin() {
         Slot slot = takeSlot();
         try {
-            KafkaProducer<String, Chip> producer = slot.producer();
-            producer.beginTransaction();
-            List<Future<?>> sends = new ArrayList<>(chips.size());
-            for (Chip chip : chips) {
-                sends.add(producer.send(new ProducerRecord<>(topic.name(), chip.getChipId(), chip)));
-            }
-            producer.commitTransaction(); // flushes; throws if any send failed
-            for (Future<?> send : sends) {
-                send.get(); // already complete; surfaces a per-record failure should commit not have
-            }
-        } catch (Exception e) {
-            slot.discard(); // aborts on close; a fresh producer fences anything left over
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw new KafkaUnavailableException("Kafka did not accept " + chips.size() + " chip(s) for " + topic.name()
-                    + " within " + config.maxBlock() + " (" + rootMessage(e) + "); nothing was written", e);
-        } finally {
+            slot.producer().beginTransaction();
+            return new Transaction(slot);
+        } catch (RuntimeException e) {
+            slot.discard();
             pool.add(slot);
+            throw unavailable(e);
         }
+    }
+
+    /**
+     * The chips of one upload on their way into one Kafka transaction. Used by one thread; {@link #send} does not
+     * wait for the broker, so chips are made while earlier ones are in flight, but it blocks (at most
+     * {@code max-block}) when the producer's buffer is full, which bounds the memory an upload holds.
+     */
+    public final class Transaction implements AutoCloseable {
+
+        private final Slot slot;
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+        private boolean finished;
+
+        private Transaction(Slot slot) {
+            this.slot = slot;
+        }
+
+        /** Sends one chip, keyed by its id. */
+        public void send(Chip chip) {
+            send(chip.getChipId(), chip);
+        }
+
+        /** Sends a tombstone: downstream, the chip's embedding and index entry are deleted. */
+        public void delete(String chipId) {
+            send(chipId, null);
+        }
+
+        private void send(String chipId, Chip chip) {
+            if (failure.get() != null) {
+                throw unavailable(failure.get()); // stop making chips for a transaction that cannot commit
+            }
+            try {
+                slot.producer().send(new ProducerRecord<>(topic.name(), chipId, chip), (metadata, error) -> {
+                    if (error != null) {
+                        failure.compareAndSet(null, error);
+                    }
+                });
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+                throw unavailable(e);
+            }
+        }
+
+        /**
+         * Commits every chip sent; afterwards read-committed readers see all of them.
+         *
+         * @throws KafkaUnavailableException if any chip or the commit failed; then none is visible
+         */
+        public void commit() {
+            try {
+                slot.producer().commitTransaction(); // flushes; throws if any send failed
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+                throw unavailable(e);
+            }
+            finished = true;
+        }
+
+        /** Returns the producer to the pool, aborting the transaction unless it was committed. */
+        @Override
+        public void close() {
+            try {
+                if (!finished) {
+                    abort();
+                }
+            } finally {
+                pool.add(slot);
+            }
+        }
+
+        private void abort() {
+            if (failure.get() == null) {
+                try {
+                    slot.producer().abortTransaction(); // Kafka is fine (bad input, shutdown): keep the producer
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.debugf("Abort failed (%s); replacing the producer", e.getMessage());
+                }
+            }
+            slot.discard(); // its state is unknown; a fresh producer with the same id fences whatever is left
+        }
+    }
+
+    private KafkaUnavailableException unavailable(Exception e) {
+        return new KafkaUnavailableException("Kafka did not accept the upload's chips for " + topic.name()
+                + " within " + config.maxBlock() + " (" + rootMessage(e) + "); nothing was written", e);
     }
 
     private Slot takeSlot() {
         try {
             Slot slot = pool.poll(config.maxBlock().toMillis(), TimeUnit.MILLISECONDS);
             if (slot == null) {
-                throw new KafkaUnavailableException("All " + config.producers() + " Kafka writers are busy for longer"
-                        + " than " + config.maxBlock() + "; retry shortly", null);
+                throw new WritersBusyException("All " + config.producers() + " Kafka writers"
+                        + " (pirstream.kafka.producers) were busy with other uploads for " + config.maxBlock()
+                        + "; Kafka itself is fine, retry shortly");
             }
             return slot;
         } catch (InterruptedException e) {

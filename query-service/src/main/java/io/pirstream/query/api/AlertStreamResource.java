@@ -7,6 +7,7 @@ import io.pirstream.query.alerts.AlertJson;
 import io.pirstream.query.alerts.AlertReader;
 import io.pirstream.schemas.avro.Alert;
 import io.pirstream.service.api.ProblemException;
+import io.pirstream.service.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -27,7 +28,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** Live alerts of the caller's subscriptions as server-sent events, resumable with {@code Last-Event-ID}. */
 @Path("/v1/alerts")
-@RolesAllowed({"analyst", "operator"})
+@RolesAllowed({Roles.ANALYST, Roles.OPERATOR})
 public class AlertStreamResource {
 
     private static final Duration POLL = Duration.ofMillis(250);
@@ -55,7 +56,7 @@ public class AlertStreamResource {
                        @QueryParam("since") String since, @QueryParam("all") boolean all) {
         AlertCursor cursor = cursor(lastEventId);
         Instant from = since(since);
-        if (all && !identity.hasRole(SubscriptionResource.OPERATOR)) {
+        if (all && !identity.hasRole(Roles.OPERATOR)) {
             throw new ProblemException(Response.Status.FORBIDDEN, "FORBIDDEN",
                     "Every client's alerts need the operator role; leave out all=true for yours");
         }

@@ -3,6 +3,7 @@ package io.pirstream.query.api;
 import io.pirstream.query.SearchEngine;
 import io.pirstream.query.feedback.FeedbackLedger;
 import io.pirstream.service.api.ProblemException;
+import io.pirstream.service.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -16,7 +17,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** Relevance judgements on search results: the labelled data the fine-tune job learns from. */
 @Path("/v1/feedback")
-@RolesAllowed("analyst")
+@RolesAllowed(Roles.ANALYST)
 @Produces(MediaType.APPLICATION_JSON)
 public class FeedbackResource {
 

@@ -2,6 +2,7 @@ package io.pirstream.query.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pirstream.query.IndexEvents;
+import io.pirstream.service.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -18,7 +19,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** Chips as they become searchable on this instance, as server-sent events (a live feed: no resume). */
 @Path("/v1/index")
-@RolesAllowed({"analyst", "operator"})
+@RolesAllowed({Roles.ANALYST, Roles.OPERATOR})
 public class IndexStreamResource {
 
     /** Events held for a slow client; past that the oldest are dropped and the next event says how many. */

@@ -2,6 +2,7 @@ package io.pirstream.query.api;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.pirstream.query.EncodingSlots;
 import io.pirstream.query.SearchEngine;
 import io.pirstream.query.index.Hit;
 import io.pirstream.query.index.SearchFilters;
@@ -9,6 +10,7 @@ import io.pirstream.schemas.avro.Embedding;
 import io.pirstream.schemas.avro.GeoBounds;
 import io.pirstream.schemas.avro.Source;
 import io.pirstream.service.api.ProblemException;
+import io.pirstream.service.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -28,17 +30,19 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** Text-to-image and image-to-image search over the live vector store, and chip lookups. */
 @Path("/v1")
-@RolesAllowed("analyst")
+@RolesAllowed(Roles.ANALYST)
 @Produces(MediaType.APPLICATION_JSON)
 public class SearchResource {
 
     private static final int DEFAULT_K = 10;
 
     private final SearchEngine engine;
+    private final EncodingSlots encoders;
     private final Timer latency;
 
-    public SearchResource(SearchEngine engine, MeterRegistry metrics) {
+    public SearchResource(SearchEngine engine, EncodingSlots encoders, MeterRegistry metrics) {
         this.engine = engine;
+        this.encoders = encoders;
         this.latency = Timer.builder("pirstream.query.search").description("Search latency, query encoding included")
                 .publishPercentiles(0.5, 0.99).register(metrics);
     }
@@ -61,7 +65,7 @@ public class SearchResource {
         }
         int k = k(body.k());
         SearchFilters filters = filters(body.filters());
-        return timed(() -> ready(() -> engine.search(text, k, filters)));
+        return timed(() -> ready(() -> encoders.run(() -> engine.search(text, k, filters))));
     }
 
     @POST
@@ -165,8 +169,14 @@ public class SearchResource {
         if (f.minScore() != null && (f.minScore() < -1 || f.minScore() > 1)) {
             throw bad("INVALID_FILTER", "'filters.minScore' is a cosine similarity, -1..1; got " + f.minScore());
         }
-        return new SearchFilters(f.from(), f.to(), bbox, sources,
-                f.platforms() == null ? Set.of() : Set.copyOf(f.platforms()), f.minScore());
+        Set<String> platforms = new HashSet<>();
+        for (String p : f.platforms() == null ? List.<String>of() : f.platforms()) {
+            if (p == null || p.isBlank()) {
+                throw bad("INVALID_FILTER", "'filters.platforms' entries must be platform ids; got " + f.platforms());
+            }
+            platforms.add(p);
+        }
+        return new SearchFilters(f.from(), f.to(), bbox, sources, platforms, f.minScore());
     }
 
     private static ProblemException bad(String reason, String detail) {

@@ -3,6 +3,7 @@ package io.pirstream.query.api;
 import io.pirstream.query.SearchEngine;
 import io.pirstream.query.alerts.Subscriptions;
 import io.pirstream.service.api.ProblemException;
+import io.pirstream.service.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -26,11 +27,9 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
  * unknown one does, so ids reveal nothing. Role {@code operator} may list every client's.
  */
 @Path("/v1/subscriptions")
-@RolesAllowed({"analyst", "operator"})
+@RolesAllowed({Roles.ANALYST, Roles.OPERATOR})
 @Produces(MediaType.APPLICATION_JSON)
 public class SubscriptionResource {
-
-    static final String OPERATOR = "operator";
 
     private final Subscriptions subscriptions;
     private final SearchEngine engine;
@@ -58,7 +57,7 @@ public class SubscriptionResource {
     @GET
     @Operation(summary = "Your subscriptions, newest first (operators: ?all=true for every client's)")
     public List<SubscriptionView> list(@QueryParam("all") boolean all) {
-        if (all && !identity.hasRole(OPERATOR)) {
+        if (all && !identity.hasRole(Roles.OPERATOR)) {
             throw new ProblemException(Response.Status.FORBIDDEN, "FORBIDDEN",
                     "Listing every client's subscriptions needs the operator role; leave out all=true to list yours");
         }

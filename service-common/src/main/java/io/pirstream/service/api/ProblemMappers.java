@@ -19,7 +19,11 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
-        return e.problem().toResponse();
+        Response response = e.problem().toResponse();
+        return e.retryAfter().map(after -> Response.fromResponse(response)
+                        // whole seconds, rounded up: 0 would invite an immediate retry storm
+                        .header(HttpHeaders.RETRY_AFTER, Math.max(1, (after.toMillis() + 999) / 1000)).build())
+                .orElse(response);
     }
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})

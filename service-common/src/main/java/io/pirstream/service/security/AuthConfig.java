@@ -2,6 +2,7 @@ package io.pirstream.service.security;
 
 import io.smallrye.config.ConfigMapping;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -11,14 +12,17 @@ import java.util.Set;
 @ConfigMapping(prefix = "pirstream.auth")
 public interface AuthConfig {
 
-    /** Clients by name. At least one is required: the service does not run without authentication. */
+    /**
+     * Clients by name. At least one needs a key: the service does not run without authentication. A client without
+     * a key (its environment variable unset) is disabled.
+     */
     Map<String, Client> clients();
 
     interface Client {
         /** The secret the client sends as a bearer token or {@code X-API-Key}. At least 16 characters. */
-        String key();
+        Optional<String> key();
 
-        /** Roles granted, e.g. {@code ingest}, {@code analyst}. */
+        /** Roles granted, some of {@link Roles#ALL}. */
         Set<String> roles();
     }
 }
