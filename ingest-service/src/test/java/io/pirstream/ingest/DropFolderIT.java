@@ -14,6 +14,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
@@ -77,10 +78,11 @@ class DropFolderIT {
         byte[] oversized = java.util.Arrays.copyOf(TestImagery.png(8, 8, 1), MAX_FRAME_BYTES + 1);
 
         // names sort the bad files first; each appears whole, as a copy tool's rename does
-        Path loopA = FOLDER.resolve("a-loop.png");
-        Path loopB = FOLDER.resolve("a-loop-back.png");
-        Files.createSymbolicLink(loopA, loopB);
-        Files.createSymbolicLink(loopB, loopA);
+        // a link to itself, made outside and moved in: two links made in the folder one after the other would be a
+        // dangling link until the second exists, and the scanner (no settle time) may see it then
+        Path loop = createFolder("pirstream-loop-").resolve("a-loop.png");
+        Files.createSymbolicLink(loop, loop.getFileName());
+        Files.move(loop, FOLDER.resolve("a-loop.png"), StandardCopyOption.ATOMIC_MOVE);
         Files.createSymbolicLink(FOLDER.resolve("b-dangling.png"), FOLDER.resolve("store/gone.png"));
         Files.createSymbolicLink(FOLDER.resolve("c-outside.png"), outside);
         drop("d-huge.png", oversized);
