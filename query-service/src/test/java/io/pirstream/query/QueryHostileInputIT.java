@@ -130,9 +130,12 @@ class QueryHostileInputIT {
             producer.send(new ProducerRecord<>(topic, "empty-" + marker, new byte[0]));
         }
 
-        List<DeadLetter> letters = deadLettersWithKeysContaining(marker, 3);
+        // two readers of the topic refuse each record: the index (its processor id is this instance's) and the
+        // alert matcher; the index's letters are the ones checked here
+        List<DeadLetter> letters = deadLettersWithKeysContaining(marker, 6).stream()
+                .filter(l -> !"pirstream-alerts".equals(String.valueOf(l.getProcessor()))).toList();
 
-        assertThat(letters).as("one dead letter per bad record").hasSize(3);
+        assertThat(letters).as("one dead letter per bad record from the index").hasSize(3);
         assertThat(letters).as("not Avro").anySatisfy(l -> assertThat(l.getErrorMessage()).contains("Not an Avro"));
         assertThat(letters).as("unknown writer schema named by its fingerprint").anySatisfy(l ->
                 assertThat(l.getErrorMessage()).contains("Unknown schema fingerprint").contains("0123456789abcdef"));

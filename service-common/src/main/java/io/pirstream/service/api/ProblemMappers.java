@@ -1,6 +1,7 @@
 package io.pirstream.service.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -51,6 +52,15 @@ public class ProblemMappers {
     public Response json(JsonProcessingException e) {
         return Problem.of(Response.Status.BAD_REQUEST, "INVALID_JSON", "The body is not valid JSON for this endpoint: "
                 + e.getOriginalMessage()).toResponse();
+    }
+
+    /**
+     * A body of the wrong shape (an array, a string for a number). Named on its own because Quarkus maps this
+     * subtype itself (a plain JSON answer), and the mapper for the closest type wins over priority.
+     */
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER - 100)
+    public Response mismatchedInput(MismatchedInputException e) {
+        return json(e);
     }
 
     @ServerExceptionMapper
