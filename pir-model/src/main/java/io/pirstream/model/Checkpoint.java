@@ -35,7 +35,9 @@ public final class Checkpoint {
     /** Weights file name. */
     public static final String WEIGHTS = "weights.params";
     /** Format identifier in the manifest. */
-    public static final String FORMAT = "pirstream-pir-checkpoint/1";
+    public static final String FORMAT = "pirstream-pir-checkpoint/2";
+    /** The format of the first model (small ResNets trained from scratch), which this code no longer builds. */
+    static final String FORMAT_1 = "pirstream-pir-checkpoint/1";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -145,6 +147,10 @@ public final class Checkpoint {
             m = JSON.readValue(manifestBytes, Manifest.class);
         } catch (IOException | IllegalArgumentException e) {
             throw new CheckpointException("corrupted checkpoint " + where + ": unreadable " + MANIFEST + " (" + e.getMessage() + ")", e);
+        }
+        if (FORMAT_1.equals(m.format())) {
+            throw new CheckpointException("checkpoint " + where + " (" + m.version() + ") is a format-1 model (ResNet image side, before"
+                    + " the MobileNet-based v2); this version cannot run it: use the shipped model or retrain with pir-model/configs/");
         }
         if (!FORMAT.equals(m.format())) {
             throw new CheckpointException("not a PIR checkpoint " + where + ": format '" + m.format() + "', expected '" + FORMAT + "'");

@@ -189,21 +189,28 @@ public final class PirModel implements AutoCloseable {
     /** Embeds texts (free text; unseen words are fine). Returns one unit vector per text. */
     public float[][] embedTexts(List<String> texts) {
         Objects.requireNonNull(texts, "texts must not be null");
-        float[][] out = new float[texts.size()][];
         synchronized (lock) {
             ensureOpen();
-            for (int i = 0; i < texts.size(); i += 64) {
-                try (NDManager scope = manager.newSubManager()) {
-                    NDList input = text.featurize(texts.subList(i, Math.min(texts.size(), i + 64)), scope);
-                    float[][] vectors = rows(network.textTower().forward(parameters, input, false).head());
-                    System.arraycopy(vectors, 0, out, i, vectors.length);
-                }
+            return embedTexts(network, text, manager, texts);
+        }
+    }
+
+    /** Text embeddings of a network (also for networks in training). */
+    public static float[][] embedTexts(PirNetwork network, TextFeaturizer featurizer, NDManager manager, List<String> texts) {
+        ParameterStore parameters = new ParameterStore(manager, false);
+        float[][] out = new float[texts.size()][];
+        for (int i = 0; i < texts.size(); i += 64) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDList input = featurizer.featurize(texts.subList(i, Math.min(texts.size(), i + 64)), scope);
+                float[][] vectors = rows(network.textTower().forward(parameters, input, false).head());
+                System.arraycopy(vectors, 0, out, i, vectors.length);
             }
         }
         return out;
     }
 
-    private static float[][] rows(NDArray array) {
+    /** The rows of a {@code (n, d)} array. */
+    public static float[][] rows(NDArray array) {
         int n = (int) array.getShape().get(0);
         int d = (int) array.getShape().get(1);
         float[] flat = array.toType(DataType.FLOAT32, false).toFloatArray();

@@ -73,6 +73,10 @@ public final class TrainingData {
         train.addAll(items(rsicdTrain, size, classes));
         train.addAll(items(rsscnTrain, size, classes));
         train.addAll(synthetic(config.seed(), config.synthetic(), size, classes));
+        if (train.isEmpty()) {
+            throw new IllegalArgumentException("the configured data sets have no training images (rsicd " + config.rsicd() + ", rsscn7 "
+                    + config.rsscn7() + ", synthetic " + config.synthetic() + ")");
+        }
         return new TrainingData(classes, train, items(rsicdVal, size, classes), items(rsscnVal, size, classes),
                 synthetic(config.seed() + SYNTHETIC_VAL_SEED, config.syntheticVal(), size, classes));
     }
@@ -97,7 +101,7 @@ public final class TrainingData {
         return IntStream.range(0, count).parallel().mapToObj(i -> {
             SyntheticScenes.Scene s = SyntheticScenes.generate(seed + i, Math.max(64, size * 2));
             return new Item("synthetic/" + (seed + i), ImageCodec.toRgb(s.image(), size), s.captions(), true,
-                    classes.indexOf(s.label()), "synthetic");
+                    classes.indexOf(s.label()), s.label(), "synthetic");
         }).toList();
     }
 
@@ -109,7 +113,7 @@ public final class TrainingData {
             Sample s = samples.get(i);
             int classId = s.label() == null ? -1 : classes.indexOf(s.label());
             List<String> texts = s.captioned() ? s.captions() : s.label() == null ? List.of() : ClassDescriptions.orGeneric(s.label());
-            out.add(new Item(s.id(), pixels.get(i), texts, s.captioned(), classId, s.source()));
+            out.add(new Item(s.id(), pixels.get(i), texts, s.captioned(), classId, s.label(), s.source()));
         }
         return out;
     }
