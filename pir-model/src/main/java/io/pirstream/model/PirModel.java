@@ -1,7 +1,6 @@
 package io.pirstream.model;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -14,9 +13,6 @@ import io.pirstream.model.text.MiniLmTokenStates;
 import io.pirstream.model.text.TextFeaturizer;
 import io.pirstream.model.text.WordVocabulary;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,9 +98,14 @@ public final class PirModel implements AutoCloseable {
             featurizer = featurizer(m);
             PirNetwork network = new PirNetwork(m.model(), m.classes().size(), featurizer.vocabularySize());
             network.initialize(manager, DataType.FLOAT32, inputShapes(m.model(), featurizer));
-            network.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(loaded.weights())));
+            try {
+                Checkpoint.load(network, loaded.weights());
+            } catch (CheckpointException e) {
+                throw new CheckpointException("checkpoint " + m.version() + " does not fit its own config (corrupted or incompatible weights): "
+                        + e.getMessage(), e);
+            }
             return new PirModel(manager, network, featurizer, m, true);
-        } catch (IOException | MalformedModelException | RuntimeException e) {
+        } catch (RuntimeException e) {
             manager.close();
             if (featurizer != null) {
                 featurizer.close();

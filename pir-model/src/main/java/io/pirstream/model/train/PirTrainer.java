@@ -29,7 +29,6 @@ import io.pirstream.model.pretrained.TfLiteFile;
 import io.pirstream.model.text.MiniLmTokenStates;
 import io.pirstream.model.text.TextFeaturizer;
 import io.pirstream.model.text.WordVocabulary;
-import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -453,11 +452,7 @@ public final class PirTrainer {
     }
 
     private static void load(PirNetwork network, NDManager manager, byte[] weights) {
-        try {
-            network.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(weights)));
-        } catch (IOException | MalformedModelException e) {
-            throw new IllegalStateException("cannot resume: " + e.getMessage(), e);
-        }
+        Checkpoint.load(network, weights);
     }
 
     @SuppressWarnings("unchecked")
