@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the ablation of EVALUATION.md: every row of configs/ablation at the same budget (6 epochs over RSICD train +
-# 1,000 generated chips), 3 seeds each, then prints mean +- std per row.
+# Runs the ablation of EVALUATION.md: every row of configs/ablation at the same budget (3 epochs over RSICD train +
+# 1,000 generated chips), 3 seeds each, seed by seed (so a partial run has every row), then prints mean +- std per row.
 # usage: scripts/ablation.sh <work-root> <instruction.params> [seeds...]
 # Every row reuses one scene-fine-tuned instruction encoder (the shipped run's <work>/instruction.params): the rows
 # differ only above the frozen trunk, and the trunk cache is then shared by all of them. The from-scratch row
@@ -12,14 +12,14 @@ instruction="${2:?instruction.params of the shipped run}"
 shift 2
 if [[ $# -gt 0 ]]; then seeds=("$@"); else seeds=(17 18 19); fi
 mkdir -p "$work"
-for cfg in "$here"/configs/ablation/*.json; do
-  name="$(basename "$cfg" .json)"
-  reuse=(--instruction-weights "$instruction")
-  if [[ "$name" == h-from-scratch ]]; then
-    [[ "${ABLATION_SCRATCH:-0}" == 1 ]] || continue
-    reuse=()
-  fi
-  for seed in "${seeds[@]}"; do
+for seed in "${seeds[@]}"; do
+  for cfg in "$here"/configs/ablation/*.json; do
+    name="$(basename "$cfg" .json)"
+    reuse=(--instruction-weights "$instruction")
+    if [[ "$name" == h-from-scratch ]]; then
+      [[ "${ABLATION_SCRATCH:-0}" == 1 ]] || continue
+      reuse=()
+    fi
     run="$work/$name/seed-$seed"
     if [[ -f "$run/done" ]]; then continue; fi
     mkdir -p "$work/$name"

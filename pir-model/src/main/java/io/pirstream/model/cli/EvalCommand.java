@@ -77,7 +77,7 @@ final class EvalCommand implements Callable<Integer> {
                 System.out.println(name + ": " + m);
             }
             if (synthetic > 0) {
-                List<Item> items = TrainingData.synthetic(17 + 1_000_000_007L, synthetic, size, classes);
+                List<Item> items = TrainingData.synthetic(TrainingData.DATA_SEED + TrainingData.SYNTHETIC_VAL_SEED, synthetic, size, classes);
                 Evaluator.CaptionReport r = Evaluator.captions(embedder, items);
                 Map<String, Object> m = r.toMap();
                 ClassMetrics.ClassLevel c = Evaluator.classes(embedder, items).descriptions();

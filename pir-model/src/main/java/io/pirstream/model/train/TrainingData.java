@@ -26,8 +26,13 @@ import java.util.stream.IntStream;
  */
 public final class TrainingData {
 
+    /**
+     * Seed of the data itself (which images are generated or sampled): fixed, so runs that differ in their training
+     * seed (initialisation, order, augmentation) see the same data, and share one trunk cache.
+     */
+    public static final long DATA_SEED = 17;
     /** Seed offset separating generated validation chips from training chips. */
-    static final long SYNTHETIC_VAL_SEED = 1_000_000_007L;
+    public static final long SYNTHETIC_VAL_SEED = 1_000_000_007L;
 
     /** Scene classes (sorted union of all training labels). */
     public final List<String> classes;
@@ -56,8 +61,8 @@ public final class TrainingData {
         List<Sample> rsscnTrain = config.rsscn7() == null ? List.of() : LabelledFolders.read(Path.of(config.rsscn7()), Split.TRAIN);
         List<Sample> rsscnVal = config.rsscn7() == null ? List.of() : LabelledFolders.read(Path.of(config.rsscn7()), Split.VAL);
         if (config.maxTrainImages() > 0) {
-            rsicdTrain = subsample(rsicdTrain, config.maxTrainImages(), config.seed());
-            rsscnTrain = subsample(rsscnTrain, config.maxTrainImages(), config.seed());
+            rsicdTrain = subsample(rsicdTrain, config.maxTrainImages(), DATA_SEED);
+            rsscnTrain = subsample(rsscnTrain, config.maxTrainImages(), DATA_SEED);
         }
         List<String> classes = fixedClasses;
         if (classes == null) {
@@ -72,13 +77,13 @@ public final class TrainingData {
         List<Item> train = new ArrayList<>();
         train.addAll(items(rsicdTrain, size, classes));
         train.addAll(items(rsscnTrain, size, classes));
-        train.addAll(synthetic(config.seed(), config.synthetic(), size, classes));
+        train.addAll(synthetic(DATA_SEED, config.synthetic(), size, classes));
         if (train.isEmpty()) {
             throw new IllegalArgumentException("the configured data sets have no training images (rsicd " + config.rsicd() + ", rsscn7 "
                     + config.rsscn7() + ", synthetic " + config.synthetic() + ")");
         }
         return new TrainingData(classes, train, items(rsicdVal, size, classes), items(rsscnVal, size, classes),
-                synthetic(config.seed() + SYNTHETIC_VAL_SEED, config.syntheticVal(), size, classes));
+                synthetic(DATA_SEED + SYNTHETIC_VAL_SEED, config.syntheticVal(), size, classes));
     }
 
     private static void addLabel(TreeSet<String> labels, String label) {
