@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
-# Runs the ablation of EVALUATION.md: same data, budget (3 epochs over 600 rsicd + 600 rsscn7 + 300 generated training images) and seed for every row.
-# usage: scripts/ablation.sh <work-root> [instruction.params to reuse]
-# With the second argument every row reuses one pre-trained instruction encoder (same seed,
-# same data: pre-training it again per row would give the same encoder at 6x the cost).
+# Runs the ablation of EVALUATION.md: every row of configs/ablation at the same budget (3 epochs over RSICD train +
+# 1,000 generated chips), 3 seeds each, seed by seed (so a partial run has every row), then prints mean +- std per row.
+# usage: scripts/ablation.sh <work-root> <instruction.params> [seeds...]
+# Every row reuses one scene-fine-tuned instruction encoder (the shipped run's <work>/instruction.params): the rows
+# differ only above the frozen trunk, and the trunk cache is then shared by all of them. The from-scratch row
+# (h-from-scratch) trains its own encoder from random weights and is left out unless ABLATION_SCRATCH=1.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:?work root}"
-reuse=()
-if [[ $# -ge 2 ]]; then reuse=(--instruction-weights "$2"); fi
+instruction="${2:?instruction.params of the shipped run}"
+shift 2
+if [[ $# -gt 0 ]]; then seeds=("$@"); else seeds=(17 18 19); fi
 mkdir -p "$work"
-for cfg in "$here"/configs/ablation/*.json; do
-  name="$(basename "$cfg" .json)"
-  if [[ -f "$work/$name/best/checkpoint.json" && -f "$work/$name/done" ]]; then continue; fi
-  echo "== $name"
-  "$here/scripts/pir.sh" train --config "$cfg" --work "$work/$name" --resume "${reuse[@]}" >> "$work/$name.log" 2>&1
-  touch "$work/$name/done"
-  grep -E "^val:|^epoch [0-9]+:" "$work/$name.log" | tail -2
+for seed in "${seeds[@]}"; do
+  for cfg in "$here"/configs/ablation/*.json; do
+    name="$(basename "$cfg" .json)"
+    reuse=(--instruction-weights "$instruction")
+    if [[ "$name" == h-from-scratch ]]; then
+      [[ "${ABLATION_SCRATCH:-0}" == 1 ]] || continue
+      reuse=()
+    fi
+    run="$work/$name/seed-$seed"
+    if [[ -f "$run/done" ]]; then continue; fi
+    mkdir -p "$work/$name"
+    echo "== $name seed $seed"
+    "${PIR_CLI:-$here/scripts/pir.sh}" train --config "$cfg" --work "$run" --resume --seed "$seed" "${reuse[@]}" >> "$run.log" 2>&1
+    touch "$run/done"
+    grep -E "^epoch [0-9]+:" "$run.log" | tail -1
+  done
 done
+"${PIR_CLI:-$here/scripts/pir.sh}" ablation-report --root "$work"

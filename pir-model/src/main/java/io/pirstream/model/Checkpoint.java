@@ -17,7 +17,15 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import io.pirstream.model.nn.PirNetwork;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * The on-disk form of a trained model: a folder with {@value #MANIFEST} (format, version, model
@@ -35,7 +43,9 @@ public final class Checkpoint {
     /** Weights file name. */
     public static final String WEIGHTS = "weights.params";
     /** Format identifier in the manifest. */
-    public static final String FORMAT = "pirstream-pir-checkpoint/1";
+    public static final String FORMAT = "pirstream-pir-checkpoint/2";
+    /** The format of the first model (small ResNets trained from scratch), which this code no longer builds. */
+    static final String FORMAT_1 = "pirstream-pir-checkpoint/1";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -59,15 +69,79 @@ public final class Checkpoint {
     private Checkpoint() {
     }
 
-    /** Serialises a network's weights. */
-    public static byte[] weights(PirNetwork network) {
+    /** First bytes of a weights file. */
+    private static final int WEIGHTS_MAGIC = 0x50495257; // "PIRW"
+    /** Version of the weights layout. */
+    private static final int WEIGHTS_LAYOUT = 1;
+
+    /**
+     * Serialises a network's parameters as float16 (half the size of float32; embeddings move by about 1e-3, well
+     * below what retrieval notices): magic, layout, count, then per parameter its name, shape and values, in the
+     * network's parameter order.
+     */
+    public static byte[] weights(Block network) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            network.saveParameters(out);
+            out.writeInt(WEIGHTS_MAGIC);
+            out.writeInt(WEIGHTS_LAYOUT);
+            ai.djl.nn.ParameterList parameters = network.getParameters();
+            out.writeInt(parameters.size());
+            for (Pair<String, Parameter> p : parameters) {
+                NDArray array = p.getValue().getArray();
+                out.writeUTF(p.getKey());
+                long[] shape = array.getShape().getShape();
+                out.writeInt(shape.length);
+                for (long d : shape) {
+                    out.writeLong(d);
+                }
+                out.write(array.toType(DataType.FLOAT16, false).toByteArray());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * Loads weights written by {@link #weights} into an initialised network of the same structure.
+     *
+     * @throws CheckpointException when the bytes are not a weights file or do not fit the network (names, shapes, size)
+     */
+    public static void load(Block network, byte[] weights) {
+        
+        ai.djl.nn.ParameterList parameters = network.getParameters();
+        try (DataInputStream data = new DataInputStream(new ByteArrayInputStream(weights))) {
+            if (data.readInt() != WEIGHTS_MAGIC || data.readInt() != WEIGHTS_LAYOUT) {
+                throw new CheckpointException("the weights are not a PIR weights file (layout " + WEIGHTS_LAYOUT + ")");
+            }
+            int count = data.readInt();
+            if (count != parameters.size()) {
+                throw new CheckpointException("the weights hold " + count + " parameters, the network has " + parameters.size());
+            }
+            for (Pair<String, Parameter> p : parameters) {
+                String name = data.readUTF();
+                NDArray target = p.getValue().getArray();
+                long[] shape = new long[data.readInt()];
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = data.readLong();
+                }
+                if (!name.equals(p.getKey()) || !java.util.Arrays.equals(shape, target.getShape().getShape())) {
+                    throw new CheckpointException("the weights have " + name + " " + java.util.Arrays.toString(shape) + " where the network has "
+                            + p.getKey() + " " + target.getShape());
+                }
+                byte[] half = new byte[(int) (target.getShape().size() * 2)];
+                data.readFully(half);
+                try (NDArray h = target.getManager().create(ByteBuffer.wrap(half).order(ByteOrder.nativeOrder()), target.getShape(),
+                        DataType.FLOAT16); NDArray f = h.toType(DataType.FLOAT32, false)) {
+                    target.set(f.toFloatArray());
+                }
+            }
+            if (data.available() > 0) {
+                throw new CheckpointException("the weights have " + data.available() + " bytes after the last parameter");
+            }
+        } catch (IOException e) {
+            throw new CheckpointException("the weights are truncated: " + e, e);
+        }
     }
 
     /** Builds a manifest with its version computed from the content. */
@@ -145,6 +219,10 @@ public final class Checkpoint {
             m = JSON.readValue(manifestBytes, Manifest.class);
         } catch (IOException | IllegalArgumentException e) {
             throw new CheckpointException("corrupted checkpoint " + where + ": unreadable " + MANIFEST + " (" + e.getMessage() + ")", e);
+        }
+        if (FORMAT_1.equals(m.format())) {
+            throw new CheckpointException("checkpoint " + where + " (" + m.version() + ") is a format-1 model (ResNet image side, before"
+                    + " the MobileNet-based v2); this version cannot run it: use the shipped model or retrain with pir-model/configs/");
         }
         if (!FORMAT.equals(m.format())) {
             throw new CheckpointException("not a PIR checkpoint " + where + ": format '" + m.format() + "', expected '" + FORMAT + "'");

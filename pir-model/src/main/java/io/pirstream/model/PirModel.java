@@ -1,7 +1,6 @@
 package io.pirstream.model;
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -14,9 +13,6 @@ import io.pirstream.model.text.MiniLmTokenStates;
 import io.pirstream.model.text.TextFeaturizer;
 import io.pirstream.model.text.WordVocabulary;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,9 +98,14 @@ public final class PirModel implements AutoCloseable {
             featurizer = featurizer(m);
             PirNetwork network = new PirNetwork(m.model(), m.classes().size(), featurizer.vocabularySize());
             network.initialize(manager, DataType.FLOAT32, inputShapes(m.model(), featurizer));
-            network.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(loaded.weights())));
+            try {
+                Checkpoint.load(network, loaded.weights());
+            } catch (CheckpointException e) {
+                throw new CheckpointException("checkpoint " + m.version() + " does not fit its own config (corrupted or incompatible weights): "
+                        + e.getMessage(), e);
+            }
             return new PirModel(manager, network, featurizer, m, true);
-        } catch (IOException | MalformedModelException | RuntimeException e) {
+        } catch (RuntimeException e) {
             manager.close();
             if (featurizer != null) {
                 featurizer.close();
@@ -189,21 +190,28 @@ public final class PirModel implements AutoCloseable {
     /** Embeds texts (free text; unseen words are fine). Returns one unit vector per text. */
     public float[][] embedTexts(List<String> texts) {
         Objects.requireNonNull(texts, "texts must not be null");
-        float[][] out = new float[texts.size()][];
         synchronized (lock) {
             ensureOpen();
-            for (int i = 0; i < texts.size(); i += 64) {
-                try (NDManager scope = manager.newSubManager()) {
-                    NDList input = text.featurize(texts.subList(i, Math.min(texts.size(), i + 64)), scope);
-                    float[][] vectors = rows(network.textTower().forward(parameters, input, false).head());
-                    System.arraycopy(vectors, 0, out, i, vectors.length);
-                }
+            return embedTexts(network, text, manager, texts);
+        }
+    }
+
+    /** Text embeddings of a network (also for networks in training). */
+    public static float[][] embedTexts(PirNetwork network, TextFeaturizer featurizer, NDManager manager, List<String> texts) {
+        ParameterStore parameters = new ParameterStore(manager, false);
+        float[][] out = new float[texts.size()][];
+        for (int i = 0; i < texts.size(); i += 64) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDList input = featurizer.featurize(texts.subList(i, Math.min(texts.size(), i + 64)), scope);
+                float[][] vectors = rows(network.textTower().forward(parameters, input, false).head());
+                System.arraycopy(vectors, 0, out, i, vectors.length);
             }
         }
         return out;
     }
 
-    private static float[][] rows(NDArray array) {
+    /** The rows of a {@code (n, d)} array. */
+    public static float[][] rows(NDArray array) {
         int n = (int) array.getShape().get(0);
         int d = (int) array.getShape().get(1);
         float[] flat = array.toType(DataType.FLOAT32, false).toFloatArray();

@@ -22,10 +22,10 @@ public final class UntrainedCheckpoints {
     private UntrainedCheckpoints() {
     }
 
-    /** Writes a tiny checkpoint (32 px images, 16-wide, one layer per side) into {@code dir}. */
+    /** Writes a tiny checkpoint (64 px images, a MobileNetV1 at 1/8 width, 16-wide, one layer per side) into {@code dir}. */
     public static Checkpoint.Manifest writeTiny(Path dir) {
-        ModelConfig config = new ModelConfig(32, new int[] {8, 8, 16, 16}, new int[] {8, 8, 16, 16}, 1, 16, 2, 2, 1, 1,
-                BeliefBlock.Strategy.SOFT, 2, ModelConfig.SCRATCH, 8, 0.07f);
+        ModelConfig config = new ModelConfig(64, "mobilenet_v1", 0.125f, null, 16, 2, 2, 1, 1, BeliefBlock.Strategy.SOFT, 2,
+                ModelConfig.PAE, ModelConfig.SCRATCH, 8, 0.07f);
         WordVocabulary vocabulary = WordVocabulary.build(List.of("a dense green forest", "a harbour with boats",
                 "houses and roads", "a lake"), 1, config.maxTokens());
         try (NDManager manager = NDManager.newBaseManager()) {

@@ -61,13 +61,16 @@ class CheckpointTest {
             Checkpoint.Manifest manifest = Checkpoint.manifest(weights, config, CLASSES, vocabulary.words(), null, Map.of("note", "test"));
             Checkpoint.write(target, weights, manifest);
             PirModel model = PirModel.inMemory(manager, network, vocabulary, manifest);
+            List<ImageEmbedding> full = model.embedPixels(images);
+            // the checkpoint stores float16: give the in-memory network the stored values, as a loaded one has them
+            Checkpoint.load(network, weights);
             return Map.of("images", model.embedPixels(images), "texts", model.embedTexts(texts), "version", manifest.version(),
-                    "weights", weights);
+                    "weights", weights, "float32Images", full);
         }
     }
 
     /**
-     * What a checkpoint must preserve: the weights bit for bit, and therefore the embeddings up to float32 rounding.
+     * What a checkpoint must preserve: the stored weights bit for bit, and therefore the embeddings up to float32 rounding.
      * PyTorch's CPU kernels pick their code path by CPU features, alignment and thread count, so two forward passes
      * over identical weights may differ in the last bits; only the weights are compared exactly.
      */
@@ -112,6 +115,18 @@ class CheckpointTest {
             s += a[i] * b[i];
         }
         return s;
+    }
+
+    /** Float16 storage moves embeddings far less than retrieval can notice. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void float16StorageKeepsEmbeddingsClose() {
+        Map<String, Object> written = writeTinyModel(dir);
+        List<ImageEmbedding> stored = (List<ImageEmbedding>) written.get("images");
+        List<ImageEmbedding> float32 = (List<ImageEmbedding>) written.get("float32Images");
+        for (int i = 0; i < images.size(); i++) {
+            assertThat(stored.get(i).vector()).as("image %d: float16 weights vs float32", i).containsExactly(float32.get(i).vector(), within(1e-2f));
+        }
     }
 
     @Test

@@ -27,10 +27,10 @@ class ShippedModelTest {
     }
 
     @Test
-    void shippedCheckpointIsAtMost25MB() throws IOException {
+    void shippedCheckpointIsUnder40MB() throws IOException {
         Path dir = Path.of("src/main/resources" + PirModel.DEFAULT_RESOURCE);
         long bytes = Files.size(dir.resolve(Checkpoint.WEIGHTS)) + Files.size(dir.resolve(Checkpoint.MANIFEST));
-        assertThat(bytes).as("shipped checkpoint size in bytes").isLessThanOrEqualTo(25L * 1024 * 1024);
+        assertThat(bytes).as("shipped checkpoint size in bytes").isLessThan(40L * 1024 * 1024);
     }
 
     @Test

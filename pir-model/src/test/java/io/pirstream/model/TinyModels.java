@@ -8,9 +8,8 @@ public final class TinyModels {
     private TinyModels() {
     }
 
-    /** A tiny network: 32 px images, width 16, one layer each side. */
+    /** A tiny network: 64 px images (2 x 2 local tokens), a MobileNetV1 at 1/8 width, width 16, one layer each side. */
     public static ModelConfig config(String textEncoder, BeliefBlock.Strategy belief) {
-        return new ModelConfig(32, new int[] {8, 8, 16, 16}, new int[] {8, 8, 16, 16}, 1, 16, 2, 2, 1, 1, belief, 2,
-                textEncoder, 8, 0.07f);
+        return new ModelConfig(64, "mobilenet_v1", 0.125f, null, 16, 2, 2, 1, 1, belief, 2, ModelConfig.PAE, textEncoder, 8, 0.07f);
     }
 }

@@ -140,6 +140,7 @@ final class BenchCommand implements Callable<Integer> {
         m.put("queries", times.size());
         m.put("p50", round(times.get(times.size() / 2), 2));
         m.put("p95", round(times.get((int) (times.size() * 0.95)), 2));
+        m.put("p99", round(times.get((int) (times.size() * 0.99)), 2));
         return m;
     }
 

@@ -9,7 +9,6 @@ import io.pirstream.model.data.Split;
 import io.pirstream.model.eval.ClassMetrics;
 import io.pirstream.model.eval.Evaluator;
 import io.pirstream.model.eval.ReportPlot;
-import io.pirstream.model.eval.RetrievalMetrics;
 import io.pirstream.model.train.Item;
 import io.pirstream.model.train.TrainingData;
 import java.nio.file.Files;
@@ -53,36 +52,39 @@ final class EvalCommand implements Callable<Integer> {
         ClassMetrics.ClassLevel confusion = null;
         try (PirModel model = checkpoint == null ? PirModel.loadDefault() : PirModel.load(checkpoint)) {
             report.put("model", model.version());
+            Evaluator.Embedder embedder = Evaluator.of(model);
             List<String> classes = model.sceneClasses();
             int size = model.config().imageSize();
             for (Path set : captionSets) {
                 String name = set.getFileName() + "_" + s.key();
                 List<Item> items = TrainingData.items(KarpathyCaptions.read(set, s), size, classes);
-                RetrievalMetrics.Recall r = Evaluator.captions(model, items);
-                report.put(name, Evaluator.toMap(r));
-                curves.put(name + " image->text", r.imageToTextCurve());
-                curves.put(name + " text->image", r.textToImageCurve());
-                System.out.println(name + ": " + report.get(name));
+                Evaluator.CaptionReport r = Evaluator.captions(embedder, items);
+                Map<String, Object> m = r.toMap();
+                Evaluator.instructionAccuracy(embedder, items).ifPresent(a -> m.put("instructionAccuracy", a));
+                report.put(name, m);
+                curves.put(name + " image->text", r.tiesAgainst().imageToTextCurve());
+                curves.put(name + " text->image", r.tiesAgainst().textToImageCurve());
+                System.out.println(name + ": " + m);
             }
             for (Path set : labelledSets) {
                 String name = set.getFileName() + "_" + s.key();
                 List<Item> items = TrainingData.items(LabelledFolders.read(set, s), size, classes);
-                ClassMetrics.ClassLevel c = Evaluator.classes(model, items, classes);
-                Map<String, Object> m = Evaluator.toMap(c);
-                m.put("instructionAccuracy", Math.round(Evaluator.instructionAccuracy(model, items) * 100) / 100.0);
+                Evaluator.ClassReport c = Evaluator.classes(embedder, items);
+                Map<String, Object> m = c.toMap();
+                Evaluator.instructionAccuracy(embedder, items).ifPresent(a -> m.put("instructionAccuracy", a));
                 report.put(name, m);
-                confusion = confusion == null ? c : confusion;
+                confusion = confusion == null ? (c.evaluationPrompts() != null ? c.evaluationPrompts() : c.descriptions()) : confusion;
                 System.out.println(name + ": " + m);
             }
             if (synthetic > 0) {
-                List<Item> items = TrainingData.synthetic(17 + 1_000_000_007L, synthetic, size, classes);
-                RetrievalMetrics.Recall r = Evaluator.captions(model, items);
-                Map<String, Object> m = Evaluator.toMap(r);
-                ClassMetrics.ClassLevel c = Evaluator.classes(model, items, classes);
+                List<Item> items = TrainingData.synthetic(TrainingData.DATA_SEED + TrainingData.SYNTHETIC_VAL_SEED, synthetic, size, classes);
+                Evaluator.CaptionReport r = Evaluator.captions(embedder, items);
+                Map<String, Object> m = r.toMap();
+                ClassMetrics.ClassLevel c = Evaluator.classes(embedder, items).descriptions();
                 m.put("class_mAP", Math.round(c.meanAveragePrecision() * 100) / 100.0);
                 m.put("class_zeroShotAccuracy", Math.round(c.zeroShotAccuracy() * 100) / 100.0);
                 report.put("synthetic", m);
-                curves.put("synthetic text->image", r.textToImageCurve());
+                curves.put("synthetic text->image", r.tiesAgainst().textToImageCurve());
                 confusion = confusion == null ? c : confusion;
                 System.out.println("synthetic: " + m);
             }

@@ -24,9 +24,15 @@ final class TrainCommand implements Callable<Integer> {
             description = "Reuse an instruction encoder from an earlier run (<work>/instruction.params) instead of pre-training it")
     Path instructionWeights;
 
+    @Option(names = "--seed", description = "Override the config's seed (ablation rows run several)")
+    Long seed;
+
     @Override
     public Integer call() {
         TrainConfig c = TrainConfig.read(config);
+        if (seed != null) {
+            c = c.withSeed(seed);
+        }
         if (instructionWeights != null) {
             c = c.withInstructionWeights(instructionWeights.toAbsolutePath().toString());
         }

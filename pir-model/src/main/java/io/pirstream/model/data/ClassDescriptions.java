@@ -13,6 +13,11 @@ import java.util.Optional;
 public final class ClassDescriptions {
 
     private static final Map<String, List<String>> DESCRIPTIONS = new LinkedHashMap<>();
+    /**
+     * Prompts written for evaluation only, worded apart from {@link #DESCRIPTIONS} (no sentence shared), so that
+     * class-level figures measured with them cannot come from memorised training texts.
+     */
+    private static final Map<String, List<String>> EVALUATION_PROMPTS = new LinkedHashMap<>();
 
     static {
         // RSSCN7 classes (also the labels of generated chips)
@@ -55,7 +60,28 @@ public final class ClassDescriptions {
         put("viaduct", "a viaduct with roads", "roads crossing each other on a viaduct", "an overpass with curved roads");
     }
 
+    static {
+        evaluation("field", "rectangular plots of crops seen from the air", "agricultural land with parcels in several colours",
+                "a patchwork of ploughed and planted fields");
+        evaluation("forest", "a canopy of trees with no buildings", "thick woods seen from high above", "tree crowns filling the picture");
+        evaluation("grass", "a lawn-like plain of short vegetation", "green pasture without trees or houses", "an empty grassy plain");
+        evaluation("industry", "a factory site with long halls and yards", "large grey industrial roofs and chimneys",
+                "a manufacturing plant with big sheds");
+        evaluation("parking", "rows of parked automobiles", "a car park full of vehicles", "lots of cars standing on asphalt");
+        evaluation("residential", "a neighbourhood of family homes", "housing blocks along small streets", "a suburb with many rooftops");
+        evaluation("river_lake", "an area of open water with its shore", "a lake with land around it", "a stretch of river water");
+    }
+
     private ClassDescriptions() {
+    }
+
+    private static void evaluation(String label, String... texts) {
+        EVALUATION_PROMPTS.put(label, List.of(texts));
+    }
+
+    /** Evaluation-only prompts for a class, if written (RSSCN7's classes). */
+    public static Optional<List<String>> evaluationPrompts(String label) {
+        return Optional.ofNullable(EVALUATION_PROMPTS.get(label));
     }
 
     private static void put(String label, String... texts) {

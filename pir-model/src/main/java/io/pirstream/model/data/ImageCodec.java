@@ -21,11 +21,6 @@ import javax.imageio.ImageIO;
  */
 public final class ImageCodec {
 
-    /** Per-channel mean used for normalisation. */
-    private static final float[] MEAN = {0.40f, 0.42f, 0.38f};
-    /** Per-channel standard deviation used for normalisation. */
-    private static final float[] STD = {0.20f, 0.19f, 0.19f};
-
     private ImageCodec() {
     }
 
@@ -73,7 +68,14 @@ public final class ImageCodec {
 
     /** A random one of the 8 flips/rotations of a square RGB image (aerial views have no "up"). */
     public static byte[] augment(byte[] rgb, int size, Random random) {
-        int op = random.nextInt(8);
+        return dihedral(rgb, size, random.nextInt(8));
+    }
+
+    /**
+     * One of the 8 symmetries of the square: bit 0 flips horizontally, bit 1 vertically, bit 2 transposes; 0 is the
+     * image itself.
+     */
+    public static byte[] dihedral(byte[] rgb, int size, int op) {
         if (op == 0) {
             return rgb;
         }
@@ -103,27 +105,8 @@ public final class ImageCodec {
         return out;
     }
 
-    /** Normalised network input {@code (B, 3, size, size)} from packed RGB images. */
-    public static NDArray toInput(List<byte[]> images, int size, NDManager manager) {
-        int plane = size * size;
-        float[] data = new float[images.size() * 3 * plane];
-        for (int b = 0; b < images.size(); b++) {
-            byte[] rgb = images.get(b);
-            if (rgb.length != 3 * plane) {
-                throw new IllegalArgumentException("image " + b + " has " + rgb.length + " bytes, expected " + 3 * plane);
-            }
-            int base = b * 3 * plane;
-            for (int i = 0; i < plane; i++) {
-                for (int c = 0; c < 3; c++) {
-                    data[base + c * plane + i] = ((rgb[3 * i + c] & 0xff) / 255f - MEAN[c]) / STD[c];
-                }
-            }
-        }
-        return manager.create(data, new Shape(images.size(), 3, size, size));
-    }
-
     /** Network input {@code (B, 3, size, size)} from packed RGB images, scaled to [-1, 1] as the MobileNets expect. */
-    public static NDArray toUnitRangeInput(List<byte[]> images, int size, NDManager manager) {
+    public static NDArray toInput(List<byte[]> images, int size, NDManager manager) {
         int plane = size * size;
         float[] data = new float[images.size() * 3 * plane];
         for (int b = 0; b < images.size(); b++) {

@@ -1,10 +1,16 @@
 package io.pirstream.model.eval;
 
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
 import io.pirstream.model.ModelConfig;
+import io.pirstream.model.nn.MobileNet;
+import io.pirstream.model.nn.TfConv;
+import java.util.List;
 
 /**
- * Analytic FLOPs (2 x multiply-adds of convolutions and matrix products; element-wise work,
- * normalisation and softmax are not counted) of embedding one image.
+ * Analytic FLOPs (2 x multiply-adds of convolutions and matrix products; element-wise work, normalisation and
+ * softmax are not counted) of embedding one image: the shared trunk once, the upper units twice (instruction and
+ * visual encoder), then the token projections and the spatial layers.
  */
 public final class FlopCount {
 
@@ -13,41 +19,36 @@ public final class FlopCount {
 
     /** FLOPs of the image tower for one chip. */
     public static double imageTower(ModelConfig c, int classes) {
-        double macs = backbone(c.instructionWidths(), c.unitsPerStage(), c.imageSize());
-        int cIns = c.instructionWidths()[c.instructionWidths().length - 1];
-        macs += (double) cIns * classes;
-        macs += backbone(c.visualWidths(), c.unitsPerStage(), c.imageSize());
-        int cVis = c.visualWidths()[c.visualWidths().length - 1];
+        List<AbstractBlock> units = MobileNet.units(c.variant(), c.widthMultiplier());
+        Shape s = new Shape(1, 3, c.imageSize(), c.imageSize());
+        double shared = 0;
+        double top = 0;
+        for (int u = 0; u < units.size(); u++) {
+            for (TfConv conv : ((MobileNet.Unit) units.get(u)).convs()) {
+                Shape out = conv.getOutputShapes(new Shape[] {s})[0];
+                long inChannels = s.get(1);
+                double macs = (double) out.get(1) * out.get(2) * out.get(3) * (conv.isDepthwise() ? 1 : inChannels)
+                        * conv.kernel() * conv.kernel();
+                if (u < c.sharedUnits()) {
+                    shared += macs;
+                } else {
+                    top += macs;
+                }
+                s = out;
+            }
+        }
+        int cMap = MobileNet.featureChannels(c.variant(), c.widthMultiplier());
         int d = c.width();
         int n = c.visualTokens() + 1;
-        macs += (double) cVis * d + (double) (n - 1) * cVis * d;
-        macs += (double) cIns * d + (double) n * d;
+        double macs = shared + 2 * top + (double) cMap * classes;
+        macs += (double) cMap * d + (double) (n - 1) * cMap * d;
+        macs += (double) cMap * d + (double) n * d;
         for (int i = 0; i < c.spatialLayers(); i++) {
             macs += 4.0 * n * d * d + 2.0 * n * n * d;
-            macs += (double) cIns * d + 4.0 * n * d * d + 2.0 * n * n * d;
+            macs += (double) cMap * d + 4.0 * n * d * d + 2.0 * n * n * d;
             macs += 2.0 * n * d * d * c.mlpRatio();
         }
         macs += (double) d * d;
         return 2 * macs;
-    }
-
-    private static double backbone(int[] widths, int units, int size) {
-        int r = size / 2;
-        double macs = 9.0 * 3 * widths[0] * r * r;
-        int in = widths[0];
-        for (int stage = 0; stage < widths.length; stage++) {
-            for (int u = 0; u < units; u++) {
-                boolean down = u == 0 && stage > 0;
-                int rOut = down ? r / 2 : r;
-                int w = widths[stage];
-                macs += 9.0 * in * w * rOut * rOut + 9.0 * w * w * rOut * rOut;
-                if (u == 0 && (stage > 0 || in != w)) {
-                    macs += (double) in * w * rOut * rOut;
-                }
-                in = w;
-                r = rOut;
-            }
-        }
-        return macs;
     }
 }

@@ -25,14 +25,35 @@ public final class RetrievalMetrics {
     private RetrievalMetrics() {
     }
 
+    /** How equal scores are ranked. */
+    public enum Ties {
+        /**
+         * A wrong candidate scoring the same as the right one ranks ahead of it (and NaN never ranks behind): a
+         * collapsed or diverged network scores zero. The headline figures use this.
+         */
+        AGAINST,
+        /**
+         * A wrong candidate must score strictly higher to rank ahead. RSICD repeats captions word for word across
+         * images, so identical captions tie; published evaluation code breaks such ties by sort order, so published
+         * figures lie between the two rules.
+         */
+        IN_FAVOUR
+    }
+
+    /** Recall with ties counted against the model. */
+    public static Recall karpathy(float[][] images, float[][] captions, int[] captionImage) {
+        return karpathy(images, captions, captionImage, Ties.AGAINST);
+    }
+
     /**
      * Computes recall from unit-length embeddings.
      *
      * @param images image embeddings
      * @param captions caption embeddings
      * @param captionImage index of each caption's image
+     * @param ties how equal scores rank
      */
-    public static Recall karpathy(float[][] images, float[][] captions, int[] captionImage) {
+    public static Recall karpathy(float[][] images, float[][] captions, int[] captionImage, Ties ties) {
         if (captions.length != captionImage.length) {
             throw new IllegalArgumentException("one image index per caption expected");
         }
@@ -47,7 +68,7 @@ public final class RetrievalMetrics {
             }
             int rank = 1;
             for (int c = 0; c < captions.length; c++) {
-                if (captionImage[c] != i && ranksAhead(sims[i][c], best)) {
+                if (captionImage[c] != i && ranksAhead(sims[i][c], best, ties)) {
                     rank++;
                 }
             }
@@ -58,7 +79,7 @@ public final class RetrievalMetrics {
             float own = sims[captionImage[c]][c];
             int rank = 1;
             for (int i = 0; i < images.length; i++) {
-                if (i != captionImage[c] && ranksAhead(sims[i][c], own)) {
+                if (i != captionImage[c] && ranksAhead(sims[i][c], own, ties)) {
                     rank++;
                 }
             }
@@ -73,11 +94,14 @@ public final class RetrievalMetrics {
     }
 
     /**
-     * Whether a wrong candidate ranks ahead of the right one. Ties and NaN count against the model:
-     * a collapsed or diverged network (every score equal, or NaN) must score zero, not perfect.
+     * Whether a wrong candidate ranks ahead of the right one. NaN always counts against the model: a diverged
+     * network must score zero, not perfect.
      */
-    private static boolean ranksAhead(float wrong, float right) {
-        return !(wrong < right);
+    private static boolean ranksAhead(float wrong, float right, Ties ties) {
+        if (Float.isNaN(wrong) || Float.isNaN(right)) {
+            return true;
+        }
+        return ties == Ties.AGAINST ? wrong >= right : wrong > right;
     }
 
     private static double[] curve(int[] ranks) {

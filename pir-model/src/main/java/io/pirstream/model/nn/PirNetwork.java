@@ -51,6 +51,16 @@ public final class PirNetwork extends AbstractBlock {
         return new NDList(image.get(0), text.get(0), ps.getValue(logitScale, inputs.get(0).getDevice(), training), image.get(1));
     }
 
+    /**
+     * The same outputs from the image tower's shared trunk map instead of images (training on cached maps):
+     * inputs {@code shared (B, C_s, h, w)}, text input, text mask.
+     */
+    public NDList forwardFromShared(ParameterStore ps, NDList inputs, boolean training) {
+        NDList image = imageTower.fromShared(ps, inputs.get(0), training);
+        NDList text = textTower.forward(ps, new NDList(inputs.get(1), inputs.get(2)), training);
+        return new NDList(image.get(0), text.get(0), ps.getValue(logitScale, inputs.get(0).getDevice(), training), image.get(1));
+    }
+
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         Shape[] image = imageTower.getOutputShapes(new Shape[] {inputShapes[0]});

@@ -73,6 +73,11 @@ public final class TfConv extends AbstractBlock {
         return relu6;
     }
 
+    /** Kernel side. */
+    public int kernel() {
+        return kernel;
+    }
+
     /** Stride. */
     public int stride() {
         return stride;

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
@@ -15,7 +16,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
-/** Pre-trains the instruction encoder on scene classification (cross-entropy over scene labels). */
+/**
+ * Fine-tunes the instruction encoder on remote-sensing scene classification (cross-entropy over the scene labels),
+ * the whole backbone included, before it is frozen. The classifier is new and learns at 10x the backbone's rate.
+ */
 public final class InstructionPretrainer {
 
     private InstructionPretrainer() {
@@ -24,14 +28,20 @@ public final class InstructionPretrainer {
     /** Trains {@code encoder} (already initialised in {@code manager}) on the labelled items. */
     public static void train(InstructionEncoder encoder, NDManager manager, List<Item> items, TrainConfig config, PrintStream log) {
         List<Item> labelled = new ArrayList<>(items.stream().filter(i -> i.classId() >= 0).toList());
-        int batch = config.batch();
+        int batch = config.instructionBatch();
         int steps = Math.max(1, labelled.size() / batch);
         int epochs = config.instructionEpochs();
-        Optimization opt = new Optimization(encoder, config.instructionLr(), config.weightDecay(), Math.min(50, steps), steps * epochs, true, 0);
+        List<Parameter> backbone = new ArrayList<>(encoder.shared().getParameters().values());
+        backbone.addAll(encoder.top().getParameters().values());
+        List<Parameter> head = new ArrayList<>(encoder.getParameters().values());
+        head.removeAll(backbone);
+        Optimization opt = new Optimization(List.of(new Optimization.Group(backbone, config.instructionLr()),
+                new Optimization.Group(head, 10 * config.instructionLr())), config.weightDecay(), Math.min(50, steps), steps * epochs, true, 0);
         ParameterStore ps = new ParameterStore(manager, false);
         Loss ce = Loss.softmaxCrossEntropyLoss();
         Random random = new Random(config.seed() + 1);
         int size = config.model().imageSize();
+        log.printf("instruction encoder: %d labelled images, %d epochs of %d steps%n", labelled.size(), epochs, steps);
         for (int epoch = 1; epoch <= epochs; epoch++) {
             Collections.shuffle(labelled, random);
             Progress progress = new Progress(log, String.format("instruction %d/%d", epoch, epochs), steps);
@@ -41,7 +51,8 @@ public final class InstructionPretrainer {
                     List<byte[]> pixels = new ArrayList<>();
                     float[] labels = new float[chunk.size()];
                     for (int i = 0; i < chunk.size(); i++) {
-                        pixels.add(config.augment() ? ImageCodec.augment(chunk.get(i).rgb(), size, random) : chunk.get(i).rgb());
+                        byte[] rgb = chunk.get(i).rgb();
+                        pixels.add(config.augment() ? ImageCodec.dihedral(rgb, size, random.nextInt(8)) : rgb);
                         labels[i] = chunk.get(i).classId();
                     }
                     NDArray images = ImageCodec.toInput(pixels, size, scope);
@@ -52,31 +63,12 @@ public final class InstructionPretrainer {
                         gc.backward(l);
                         loss = l.getFloat();
                     }
-                    opt.step();
+                    if (!opt.step()) {
+                        log.printf("instruction step %d: gradient not finite; update skipped%n", s + 1);
+                    }
                     progress.step(s + 1, loss, chunk.size());
                 }
             }
         }
-    }
-
-    /** Accuracy (percent) of the encoder's own classifier on labelled items. */
-    public static double accuracy(InstructionEncoder encoder, NDManager manager, List<Item> items, int size) {
-        List<Item> labelled = items.stream().filter(i -> i.classId() >= 0).toList();
-        if (labelled.isEmpty()) {
-            return Double.NaN;
-        }
-        ParameterStore ps = new ParameterStore(manager, false);
-        int correct = 0;
-        for (int i = 0; i < labelled.size(); i += 64) {
-            List<Item> chunk = labelled.subList(i, Math.min(labelled.size(), i + 64));
-            try (NDManager scope = manager.newSubManager()) {
-                NDArray images = ImageCodec.toInput(chunk.stream().map(Item::rgb).toList(), size, scope);
-                long[] predicted = encoder.forward(ps, new NDList(images), false).get(1).argMax(1).toLongArray();
-                for (int j = 0; j < chunk.size(); j++) {
-                    correct += predicted[j] == chunk.get(j).classId() ? 1 : 0;
-                }
-            }
-        }
-        return 100.0 * correct / labelled.size();
     }
 }

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -13,20 +15,22 @@ import ai.djl.training.initializer.XavierInitializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.pirstream.model.Checkpoint;
+import io.pirstream.model.ImageEmbedding;
 import io.pirstream.model.ModelConfig;
 import io.pirstream.model.PirModel;
 import io.pirstream.model.data.ClassDescriptions;
-import io.pirstream.model.data.ImageCodec;
 import io.pirstream.model.eval.Evaluator;
-import io.pirstream.model.eval.RetrievalMetrics;
 import io.pirstream.model.loss.PirLoss;
 import io.pirstream.model.nn.InstructionEncoder;
 import io.pirstream.model.nn.PirNetwork;
+import io.pirstream.model.nn.VisualEncoder;
+import io.pirstream.model.pretrained.PretrainedMobileNet;
+import io.pirstream.model.pretrained.TfLiteFile;
 import io.pirstream.model.text.MiniLmTokenStates;
 import io.pirstream.model.text.TextFeaturizer;
 import io.pirstream.model.text.WordVocabulary;
-import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -34,20 +38,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
 /**
- * Trains a PIR model: (1) pre-train and freeze the instruction encoder, (2) train the rest with
- * InfoNCE + affiliation loss, (3) evaluate on the val splits after every epoch, (4) write
- * {@code <work>/last} every epoch and {@code <work>/best} when the selection score improves.
+ * Trains a PIR model:
  *
- * <p>Selection score (val only): rsicd val mR when rsicd is configured, else generated-chip val mR.
- * Resume reloads {@code <work>/last} and continues with the next epoch; AdamW moments restart,
- * the learning-rate schedule continues where it was.
+ * <ol>
+ *   <li>the instruction encoder starts from the ImageNet MobileNet (or random weights), is fine-tuned on the scene
+ *       labels, and is frozen; the visual encoder's upper units start as a copy of its upper units;
+ *   <li>the shared trunk's output is computed once per training image and dihedral variant ({@link TrunkCache});
+ *   <li>the rest trains on those maps with InfoNCE + affiliation loss: the visual encoder's top {@code fineTuneUnits}
+ *       backbone units at {@code backboneLrScale} x the rate of the layers above;
+ *   <li>after every epoch: val metrics, {@code <work>/last}, and {@code <work>/best} when the selection score (val
+ *       only) improves.
+ * </ol>
+ *
+ * Resume reloads {@code <work>/last} and continues with the next epoch; AdamW moments restart, the learning-rate
+ * schedule continues where it was.
  */
 public final class PirTrainer {
 
@@ -55,6 +68,8 @@ public final class PirTrainer {
     public static final String LAST = "last";
     /** Sub-folder with the best checkpoint on the val score. */
     public static final String BEST = "best";
+    /** Instruction-encoder weights after scene pre-training, reusable with {@code --instruction-weights}. */
+    public static final String INSTRUCTION = "instruction.params";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -80,6 +95,12 @@ public final class PirTrainer {
         }
     }
 
+    /** Where trunk caches live: {@code -Dpirstream.cache}, else {@code ~/.pirstream/cache}. */
+    static Path cacheDir() {
+        String configured = System.getProperty("pirstream.cache");
+        return configured != null ? Path.of(configured) : Path.of(System.getProperty("user.home"), ".pirstream", "cache");
+    }
+
     private static Result runUnchecked(TrainConfig config, Path work, boolean resume, PrintStream log) throws IOException {
         long start = System.nanoTime();
         Engine.getInstance().setRandomSeed((int) (long) config.seed());
@@ -91,13 +112,21 @@ public final class PirTrainer {
         log.printf("train items %d, classes %d, val: rsicd %d, rsscn7 %d, synthetic %d%n", data.train.size(), data.classes.size(),
                 data.rsicdVal.size(), data.rsscn7Val.size(), data.syntheticVal.size());
         List<Item> train = data.train.stream().filter(i -> !i.texts().isEmpty()).toList();
+        Files.createDirectories(work);
 
         try (NDManager manager = NDManager.newBaseManager();
                 TextFeaturizer featurizer = featurizer(mc, data, previous, log)) {
             PirNetwork network = new PirNetwork(mc, data.classes.size(), featurizer.vocabularySize());
             network.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
+            // the backbone has no batch norm (it is folded into the pre-trained weights): started from random weights it
+            // needs He initialisation to pass a signal through its depth
+            XavierInitializer he = new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2);
+            network.imageTower().instructionEncoder().shared().setInitializer(he, Parameter.Type.WEIGHT);
+            network.imageTower().instructionEncoder().top().setInitializer(he, Parameter.Type.WEIGHT);
+            network.imageTower().visualEncoder().top().setInitializer(he, Parameter.Type.WEIGHT);
             network.initialize(manager, DataType.FLOAT32, PirModel.inputShapes(mc, featurizer));
             InstructionEncoder instruction = network.imageTower().instructionEncoder();
+            VisualEncoder visual = network.imageTower().visualEncoder();
             Map<String, Object> trainingFacts = new LinkedHashMap<>();
             State state = new State();
             if (previous != null) {
@@ -106,94 +135,150 @@ public final class PirTrainer {
                 trainingFacts.putAll(castMap(previous.manifest().metrics().getOrDefault("training", Map.of())));
                 log.printf("resumed from %s after epoch %d (best %.2f at epoch %d)%n", lastDir, state.epoch, state.bestScore, state.bestEpoch);
             } else {
-                // 1. scene classification pre-training of the instruction encoder (or reuse of an earlier one)
-                if (config.instructionWeights() != null) {
-                    loadInstruction(instruction, manager, Path.of(config.instructionWeights()));
-                    log.println("instruction encoder loaded from " + config.instructionWeights());
-                } else {
-                    InstructionPretrainer.train(instruction, manager, data.train, config, log);
-                    Files.createDirectories(work);
-                    try (java.io.DataOutputStream out = new java.io.DataOutputStream(Files.newOutputStream(work.resolve("instruction.params")))) {
-                        instruction.saveParameters(out);
-                    }
-                }
-                Map<String, Object> acc = new LinkedHashMap<>();
-                acc.put("rsicd_val", round(InstructionPretrainer.accuracy(instruction, manager, data.rsicdVal, mc.imageSize())));
-                acc.put("rsscn7_val", round(InstructionPretrainer.accuracy(instruction, manager, data.rsscn7Val, mc.imageSize())));
-                acc.put("synthetic_val", round(InstructionPretrainer.accuracy(instruction, manager, data.syntheticVal, mc.imageSize())));
-                trainingFacts.put("instructionValAccuracy", acc);
-                log.println("instruction encoder val accuracy: " + acc);
+                prepareInstruction(instruction, manager, data, config, work, log);
+                copyParameters(instruction.top(), visual.top());
+                trainingFacts.put("initialisation", config.pretrained() == null ? "random" : "ImageNet " + mc.backbone());
             }
-            instruction.freezeParameters(true);
+            freeze(network, config);
             trainingFacts.put("config", config);
 
-            // 2. contrastive training
-            int steps = train.size() / config.batch();
-            Optimization opt = new Optimization(network, config.lr(), config.weightDecay(), config.warmupSteps(), steps * config.epochs(),
-                    "cosine".equals(config.schedule()), state.epoch * steps);
-            PirLoss loss = new PirLoss(config.lambdaCs());
-            ParameterStore ps = new ParameterStore(manager, false);
-            Random random = new Random(config.seed() + 31L * state.epoch);
-            List<Item> order = new ArrayList<>(train);
-            for (int epoch = state.epoch + 1; epoch <= config.epochs(); epoch++) {
-                Collections.shuffle(order, random);
-                Progress progress = new Progress(log, String.format("epoch %d/%d", epoch, config.epochs()), steps);
-                int skipped = 0;
-                for (int s = 0; s < steps; s++) {
-                    List<Item> chunk = order.subList(s * config.batch(), (s + 1) * config.batch());
-                    float value = step(network, ps, manager, featurizer, chunk, config, loss, random);
-                    if (!opt.step()) {
-                        skipped++;
-                        log.printf("epoch %d step %d: loss %s, gradient not finite; update skipped%n", epoch, s + 1, value);
+            // 2. the frozen trunk, once per image and variant
+            Path cache = cacheDir();
+            try (TrunkCache trainMaps = TrunkCache.open(network.imageTower(), manager, train, mc.imageSize(), config.variants(), cache, log);
+                    ValidationSets val = new ValidationSets(network, mc.imageSize(), manager, featurizer, data, cache, log)) {
+                if (previous == null) {
+                    trainingFacts.put("instructionValAccuracy", val.instructionAccuracy());
+                    log.println("instruction encoder val accuracy: " + trainingFacts.get("instructionValAccuracy"));
+                }
+                // 3. contrastive training
+                int steps = train.size() / config.batch();
+                Optimization opt = optimization(network, visual, config, steps, state.epoch * steps);
+                PirLoss loss = new PirLoss(config.lambdaCs());
+                ParameterStore ps = new ParameterStore(manager, false);
+                Random random = new Random(config.seed() + 31L * state.epoch);
+                List<Integer> order = new ArrayList<>();
+                for (int i = 0; i < train.size(); i++) {
+                    order.add(i);
+                }
+                for (int epoch = state.epoch + 1; epoch <= config.epochs(); epoch++) {
+                    Collections.shuffle(order, random);
+                    Progress progress = new Progress(log, String.format(Locale.ROOT, "epoch %d/%d", epoch, config.epochs()), steps);
+                    int skipped = 0;
+                    for (int s = 0; s < steps; s++) {
+                        List<Integer> chunk = order.subList(s * config.batch(), (s + 1) * config.batch());
+                        float value = step(network, ps, manager, featurizer, trainMaps, train, chunk, loss, random);
+                        if (!opt.step()) {
+                            skipped++;
+                            log.printf(Locale.ROOT, "epoch %d step %d: loss %s, gradient not finite; update skipped%n", epoch, s + 1, value);
+                        }
+                        progress.step(s + 1, value, chunk.size());
                     }
-                    progress.step(s + 1, value, chunk.size());
+                    if (skipped > steps / 2) {
+                        throw new IllegalStateException(String.format(Locale.ROOT, "training diverged in epoch %d: %d of %d updates had"
+                                + " non-finite gradients; lower lr or raise warmupSteps in the config, then resume from %s", epoch, skipped,
+                                steps, lastDir));
+                    }
+                    // 4. validate, checkpoint
+                    Map<String, Object> metrics = val.metrics();
+                    log.println("val: " + metrics);
+                    Map<String, Object> facts = new LinkedHashMap<>(trainingFacts);
+                    facts.put("epoch", epoch);
+                    facts.put("trainPairsPerSecond", round(progress.throughput()));
+                    facts.put("skippedUpdates", skipped);
+                    metrics.put("training", facts);
+                    double score = score(metrics);
+                    byte[] weights = Checkpoint.weights(network);
+                    Checkpoint.Manifest manifest = manifest(weights, mc, data.classes, featurizer, metrics);
+                    Checkpoint.write(lastDir, weights, manifest);
+                    if (score > state.bestScore) {
+                        state.bestScore = score;
+                        state.bestEpoch = epoch;
+                        Checkpoint.write(work.resolve(BEST), weights, manifest);
+                    }
+                    state.epoch = epoch;
+                    writeState(work, state);
+                    log.printf(Locale.ROOT, "epoch %d: score %.2f (best %.2f at epoch %d), %s%n", epoch, score, state.bestScore,
+                            state.bestEpoch, manifest.version());
                 }
-                if (skipped > steps / 2) {
-                    throw new IllegalStateException(String.format("training diverged in epoch %d: %d of %d updates had non-finite"
-                            + " gradients; lower lr or raise warmupSteps in the config, then resume from %s", epoch, skipped, steps, lastDir));
-                }
-                // 3. validate, 4. checkpoint
-                Map<String, Object> metrics = validate(network, mc, manager, featurizer, data, log);
-                Map<String, Object> facts = new LinkedHashMap<>(trainingFacts);
-                facts.put("epoch", epoch);
-                facts.put("trainImagesPerSecond", round(progress.throughput()));
-                facts.put("skippedUpdates", skipped);
-                metrics.put("training", facts);
-                double score = score(metrics);
-                byte[] weights = Checkpoint.weights(network);
-                Checkpoint.Manifest manifest = manifest(weights, mc, data.classes, featurizer, metrics);
-                Checkpoint.write(lastDir, weights, manifest);
-                if (score > state.bestScore) {
-                    state.bestScore = score;
-                    state.bestEpoch = epoch;
-                    Checkpoint.write(work.resolve(BEST), weights, manifest);
-                }
-                state.epoch = epoch;
-                writeState(work, state);
-                log.printf("epoch %d: score %.2f (best %.2f at epoch %d), %s%n", epoch, score, state.bestScore, state.bestEpoch, manifest.version());
             }
             Checkpoint.Loaded best = Checkpoint.read(work.resolve(BEST));
             return new Result(best.manifest(), state.bestScore, (System.nanoTime() - start) / 1e9);
         }
     }
 
-    private static float step(PirNetwork network, ParameterStore ps, NDManager manager, TextFeaturizer featurizer, List<Item> chunk,
-            TrainConfig config, PirLoss loss, Random random) {
-        int size = config.model().imageSize();
+    /** Pre-trained weights, scene fine-tuning, or weights from an earlier run; saved for reuse. */
+    private static void prepareInstruction(InstructionEncoder instruction, NDManager manager, TrainingData data, TrainConfig config,
+            Path work, PrintStream log) throws IOException {
+        if (config.instructionWeights() != null) {
+            loadInstruction(instruction, manager, Path.of(config.instructionWeights()));
+            log.println("instruction encoder loaded from " + config.instructionWeights());
+            return;
+        }
+        if (config.pretrained() != null) {
+            Path file = PretrainedMobileNet.file(Path.of(config.pretrained()), config.model().variant());
+            List<AbstractBlock> units = new ArrayList<>();
+            for (Block b : instruction.shared().getChildren().values()) {
+                units.add((AbstractBlock) b);
+            }
+            for (Block b : instruction.top().getChildren().values()) {
+                units.add((AbstractBlock) b);
+            }
+            PretrainedMobileNet.load(TfLiteFile.read(file), units);
+            log.println("instruction encoder initialised from " + file);
+        }
+        if (config.instructionEpochs() > 0) {
+            InstructionPretrainer.train(instruction, manager, data.train, config, log);
+        }
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(work.resolve(INSTRUCTION)))) {
+            instruction.saveParameters(out);
+        }
+    }
+
+    /** The instruction encoder never trains here; the visual encoder's backbone only its top {@code fineTuneUnits}. */
+    private static void freeze(PirNetwork network, TrainConfig config) {
+        // unfreezing first also gives weights loaded on resume their autograd back
+        network.freezeParameters(false);
+        InstructionEncoder instruction = network.imageTower().instructionEncoder();
+        VisualEncoder visual = network.imageTower().visualEncoder();
+        instruction.freezeParameters(true);
+        List<Block> top = new ArrayList<>(visual.top().getChildren().values());
+        int trainable = config.fineTuneUnits() == null ? top.size() : Math.min(config.fineTuneUnits(), top.size());
+        for (int i = 0; i < top.size(); i++) {
+            top.get(i).freezeParameters(i < top.size() - trainable);
+        }
+    }
+
+    private static Optimization optimization(PirNetwork network, VisualEncoder visual, TrainConfig config, int steps, int offset) {
+        List<Parameter> backbone = visual.top().getParameters().values().stream().filter(Parameter::requiresGradient).toList();
+        List<Parameter> rest = new ArrayList<>(network.getParameters().values().stream().filter(Parameter::requiresGradient).toList());
+        rest.removeAll(backbone);
+        List<Optimization.Group> groups = new ArrayList<>();
+        groups.add(new Optimization.Group(rest, config.lr()));
+        if (!backbone.isEmpty()) {
+            groups.add(new Optimization.Group(backbone, config.lr() * config.backboneLrScale()));
+        }
+        return new Optimization(groups, config.weightDecay(), config.warmupSteps(), steps * config.epochs(),
+                "cosine".equals(config.schedule()), offset);
+    }
+
+    private static float step(PirNetwork network, ParameterStore ps, NDManager manager, TextFeaturizer featurizer, TrunkCache maps,
+            List<Item> train, List<Integer> chunk, PirLoss loss, Random random) {
         try (NDManager scope = manager.newSubManager()) {
-            List<byte[]> pixels = new ArrayList<>(chunk.size());
+            int[] items = new int[chunk.size()];
+            int[] variants = new int[chunk.size()];
             List<String> texts = new ArrayList<>(chunk.size());
             float[] classes = new float[chunk.size()];
             for (int i = 0; i < chunk.size(); i++) {
-                Item item = chunk.get(i);
-                pixels.add(config.augment() ? ImageCodec.augment(item.rgb(), size, random) : item.rgb());
+                Item item = train.get(chunk.get(i));
+                items[i] = chunk.get(i);
+                variants[i] = random.nextInt(maps.variants());
                 texts.add(item.texts().get(random.nextInt(item.texts().size())));
                 classes[i] = item.classId();
             }
             NDList text = featurizer.featurize(texts, scope);
-            NDList inputs = new NDList(ImageCodec.toInput(pixels, size, scope), text.get(0), text.get(1));
+            NDList inputs = new NDList(maps.batch(items, variants, scope), text.get(0), text.get(1));
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDList predictions = network.forward(ps, inputs, true);
+                NDList predictions = network.forwardFromShared(ps, inputs, true);
                 NDArray l = loss.evaluate(new NDList(scope.create(classes)), predictions);
                 gc.backward(l);
                 return l.getFloat();
@@ -201,30 +286,110 @@ public final class PirTrainer {
         }
     }
 
-    /** Val metrics of the current network. */
-    static Map<String, Object> validate(PirNetwork network, ModelConfig mc, NDManager manager, TextFeaturizer featurizer, TrainingData data,
-            PrintStream log) {
+    /**
+     * The val sets with their trunk maps cached, evaluated through the same layers a loaded model runs (the trunk
+     * map of an image is what {@link PirModel} computes first).
+     */
+    private static final class ValidationSets implements AutoCloseable {
+
+        private final PirNetwork network;
+        private final NDManager manager;
+        private final TextFeaturizer featurizer;
+        private final TrainingData data;
+        private final Map<String, int[]> index = new HashMap<>();
+        private final List<TrunkCache> caches = new ArrayList<>();
+
+        ValidationSets(PirNetwork network, int imageSize, NDManager manager, TextFeaturizer featurizer, TrainingData data, Path cacheDir,
+                PrintStream log) {
+            this.network = network;
+            this.manager = manager;
+            this.featurizer = featurizer;
+            this.data = data;
+            for (List<Item> set : List.of(data.rsicdVal, data.rsscn7Val, data.syntheticVal)) {
+                if (set.isEmpty()) {
+                    continue;
+                }
+                TrunkCache cache = TrunkCache.open(network.imageTower(), manager, set, imageSize, 1, cacheDir, log);
+                for (int i = 0; i < set.size(); i++) {
+                    index.put(set.get(i).id(), new int[] {caches.size(), i});
+                }
+                caches.add(cache);
+            }
+        }
+
+        Evaluator.Embedder embedder() {
+            return new Evaluator.Embedder() {
+                @Override
+                public List<ImageEmbedding> images(List<Item> items) {
+                    ParameterStore ps = new ParameterStore(manager, false);
+                    List<ImageEmbedding> out = new ArrayList<>(items.size());
+                    for (int first = 0; first < items.size(); first += PirModel.IMAGE_BATCH) {
+                        List<Item> chunk = items.subList(first, Math.min(items.size(), first + PirModel.IMAGE_BATCH));
+                        int cache = index.get(chunk.get(0).id())[0];
+                        int[] rows = chunk.stream().mapToInt(i -> index.get(i.id())[1]).toArray();
+                        try (NDManager scope = manager.newSubManager()) {
+                            NDList result = network.imageTower().fromShared(ps, caches.get(cache).batch(rows, new int[rows.length], scope), false);
+                            float[][] v = PirModel.rows(result.get(0));
+                            float[][] p = PirModel.rows(result.get(1));
+                            for (int j = 0; j < v.length; j++) {
+                                out.add(new ImageEmbedding(v[j], p[j]));
+                            }
+                        }
+                    }
+                    return out;
+                }
+
+                @Override
+                public float[][] texts(List<String> texts) {
+                    return PirModel.embedTexts(network, featurizer, manager, texts);
+                }
+
+                @Override
+                public List<String> sceneClasses() {
+                    return data.classes;
+                }
+            };
+        }
+
+        Map<String, Object> instructionAccuracy() {
+            Map<String, Object> acc = new LinkedHashMap<>();
+            Evaluator.instructionAccuracy(embedder(), data.rsicdVal).ifPresent(a -> acc.put("rsicd_val", a));
+            Evaluator.instructionAccuracy(embedder(), data.syntheticVal).ifPresent(a -> acc.put("synthetic_val", a));
+            return acc;
+        }
+
+        Map<String, Object> metrics() {
+            return validate(embedder(), data);
+        }
+
+        @Override
+        public void close() {
+            caches.forEach(TrunkCache::close);
+        }
+    }
+
+    /** Val metrics of a model over the val sets of {@code data}. */
+    static Map<String, Object> validate(Evaluator.Embedder model, TrainingData data) {
         Map<String, Object> metrics = new LinkedHashMap<>();
-        Checkpoint.Manifest scratch = new Checkpoint.Manifest(Checkpoint.FORMAT, "in-training", mc, data.classes, null, null, null, Map.of());
-        PirModel model = PirModel.inMemory(manager, network, featurizer, scratch);
         if (!data.rsicdVal.isEmpty()) {
-            metrics.put("rsicd_val", Evaluator.toMap(Evaluator.captions(model, data.rsicdVal)));
+            metrics.put("rsicd_val", Evaluator.captions(model, data.rsicdVal).toMap());
         }
         if (!data.rsscn7Val.isEmpty()) {
-            metrics.put("rsscn7_val", Evaluator.toMap(Evaluator.classes(model, data.rsscn7Val, data.classes)));
+            metrics.put("rsscn7_val", Evaluator.classes(model, data.rsscn7Val).toMap());
         }
         if (!data.syntheticVal.isEmpty()) {
-            Map<String, Object> synth = Evaluator.toMap(Evaluator.captions(model, data.syntheticVal));
-            synth.putAll(Evaluator.toMap(Evaluator.classes(model, data.syntheticVal, data.classes)).entrySet().stream()
-                    .filter(e -> !"classes".equals(e.getKey())).collect(LinkedHashMap::new, (m, e) -> m.put("class_" + e.getKey(), e.getValue()), Map::putAll));
+            Map<String, Object> synth = Evaluator.captions(model, data.syntheticVal).toMap();
+            Evaluator.classes(model, data.syntheticVal).toMap().forEach((k, v) -> {
+                if (!"classes".equals(k)) {
+                    synth.put("class_" + k, v);
+                }
+            });
             metrics.put("synthetic_val", synth);
         }
-        log.println("val: " + metrics);
         return metrics;
     }
 
     /** The selection score: rsicd val mR, else generated-chip val mR, else rsscn7 val mAP. */
-    @SuppressWarnings("unchecked")
     static double score(Map<String, Object> metrics) {
         for (String[] key : new String[][] {{"rsicd_val", "mR"}, {"synthetic_val", "mR"}, {"rsscn7_val", "mAP"}}) {
             Object m = metrics.get(key[0]);
@@ -250,10 +415,13 @@ public final class PirTrainer {
         for (List<Item> val : List.of(data.rsicdVal, data.syntheticVal)) {
             val.forEach(i -> texts.addAll(i.texts()));
         }
-        ClassDescriptions.classes().forEach(c -> texts.addAll(ClassDescriptions.orGeneric(c)));
+        for (String c : ClassDescriptions.classes()) {
+            texts.addAll(ClassDescriptions.orGeneric(c));
+            ClassDescriptions.evaluationPrompts(c).ifPresent(texts::addAll);
+        }
         long t0 = System.nanoTime();
         states.precompute(new ArrayList<>(texts), 64);
-        log.printf("all-MiniLM-L6-v2 token states for %d texts in %.1f s%n", texts.size(), (System.nanoTime() - t0) / 1e9);
+        log.printf(Locale.ROOT, "all-MiniLM-L6-v2 token states for %d texts in %.1f s%n", texts.size(), (System.nanoTime() - t0) / 1e9);
         return states;
     }
 
@@ -261,6 +429,18 @@ public final class PirTrainer {
         List<String> vocabulary = featurizer instanceof WordVocabulary v ? v.words() : null;
         String sentenceSha = featurizer instanceof MiniLmTokenStates m ? m.modelSha256() : null;
         return Checkpoint.manifest(weights, mc, classes, vocabulary, sentenceSha, metrics);
+    }
+
+    /** Copies parameter values between two blocks of the same structure. */
+    static void copyParameters(Block from, Block to) {
+        List<Parameter> source = List.copyOf(from.getParameters().values());
+        List<Parameter> target = List.copyOf(to.getParameters().values());
+        if (source.size() != target.size()) {
+            throw new IllegalStateException("cannot copy " + source.size() + " parameters onto " + target.size());
+        }
+        for (int i = 0; i < source.size(); i++) {
+            source.get(i).getArray().copyTo(target.get(i).getArray());
+        }
     }
 
     private static void loadInstruction(InstructionEncoder instruction, NDManager manager, Path file) {
@@ -272,18 +452,7 @@ public final class PirTrainer {
     }
 
     private static void load(PirNetwork network, NDManager manager, byte[] weights) {
-        try {
-            network.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(weights)));
-        } catch (IOException | MalformedModelException e) {
-            throw new IllegalStateException("cannot resume: " + e.getMessage(), e);
-        }
-        // loaded arrays are fresh tensors without autograd: re-attach gradients where the parameter trains (not to
-        // running statistics, which must not be touched by the optimizer)
-        for (var parameter : network.getParameters().values()) {
-            if (parameter.requiresGradient()) {
-                parameter.getArray().setRequiresGradient(true);
-            }
-        }
+        Checkpoint.load(network, weights);
     }
 
     @SuppressWarnings("unchecked")

@@ -26,8 +26,13 @@ import java.util.stream.IntStream;
  */
 public final class TrainingData {
 
+    /**
+     * Seed of the data itself (which images are generated or sampled): fixed, so runs that differ in their training
+     * seed (initialisation, order, augmentation) see the same data, and share one trunk cache.
+     */
+    public static final long DATA_SEED = 17;
     /** Seed offset separating generated validation chips from training chips. */
-    static final long SYNTHETIC_VAL_SEED = 1_000_000_007L;
+    public static final long SYNTHETIC_VAL_SEED = 1_000_000_007L;
 
     /** Scene classes (sorted union of all training labels). */
     public final List<String> classes;
@@ -56,8 +61,8 @@ public final class TrainingData {
         List<Sample> rsscnTrain = config.rsscn7() == null ? List.of() : LabelledFolders.read(Path.of(config.rsscn7()), Split.TRAIN);
         List<Sample> rsscnVal = config.rsscn7() == null ? List.of() : LabelledFolders.read(Path.of(config.rsscn7()), Split.VAL);
         if (config.maxTrainImages() > 0) {
-            rsicdTrain = subsample(rsicdTrain, config.maxTrainImages(), config.seed());
-            rsscnTrain = subsample(rsscnTrain, config.maxTrainImages(), config.seed());
+            rsicdTrain = subsample(rsicdTrain, config.maxTrainImages(), DATA_SEED);
+            rsscnTrain = subsample(rsscnTrain, config.maxTrainImages(), DATA_SEED);
         }
         List<String> classes = fixedClasses;
         if (classes == null) {
@@ -72,9 +77,13 @@ public final class TrainingData {
         List<Item> train = new ArrayList<>();
         train.addAll(items(rsicdTrain, size, classes));
         train.addAll(items(rsscnTrain, size, classes));
-        train.addAll(synthetic(config.seed(), config.synthetic(), size, classes));
+        train.addAll(synthetic(DATA_SEED, config.synthetic(), size, classes));
+        if (train.isEmpty()) {
+            throw new IllegalArgumentException("the configured data sets have no training images (rsicd " + config.rsicd() + ", rsscn7 "
+                    + config.rsscn7() + ", synthetic " + config.synthetic() + ")");
+        }
         return new TrainingData(classes, train, items(rsicdVal, size, classes), items(rsscnVal, size, classes),
-                synthetic(config.seed() + SYNTHETIC_VAL_SEED, config.syntheticVal(), size, classes));
+                synthetic(DATA_SEED + SYNTHETIC_VAL_SEED, config.syntheticVal(), size, classes));
     }
 
     private static void addLabel(TreeSet<String> labels, String label) {
@@ -97,7 +106,7 @@ public final class TrainingData {
         return IntStream.range(0, count).parallel().mapToObj(i -> {
             SyntheticScenes.Scene s = SyntheticScenes.generate(seed + i, Math.max(64, size * 2));
             return new Item("synthetic/" + (seed + i), ImageCodec.toRgb(s.image(), size), s.captions(), true,
-                    classes.indexOf(s.label()), "synthetic");
+                    classes.indexOf(s.label()), s.label(), "synthetic");
         }).toList();
     }
 
@@ -109,7 +118,7 @@ public final class TrainingData {
             Sample s = samples.get(i);
             int classId = s.label() == null ? -1 : classes.indexOf(s.label());
             List<String> texts = s.captioned() ? s.captions() : s.label() == null ? List.of() : ClassDescriptions.orGeneric(s.label());
-            out.add(new Item(s.id(), pixels.get(i), texts, s.captioned(), classId, s.source()));
+            out.add(new Item(s.id(), pixels.get(i), texts, s.captioned(), classId, s.label(), s.source()));
         }
         return out;
     }

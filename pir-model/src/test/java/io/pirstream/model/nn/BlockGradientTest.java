@@ -114,13 +114,14 @@ class BlockGradientTest {
 
     @Test
     void instructionEncoder() {
-        check(new InstructionEncoder(new int[] {8, 8, 16, 16}, 1, 5), new NDList(randn(2, 3, 32, 32)),
-                new Shape[] {new Shape(2, 16), new Shape(2, 5)}, true);
+        check(new InstructionEncoder(TinyModels.config(ModelConfig.MINILM, BeliefBlock.Strategy.SOFT), 5), new NDList(randn(2, 3, 64, 64)),
+                new Shape[] {new Shape(2, 128), new Shape(2, 5)}, true);
     }
 
     @Test
     void visualEncoder() {
-        check(new VisualEncoder(new int[] {8, 8, 16, 16}, 1, 32, 16), new NDList(randn(2, 3, 32, 32)),
+        // input: the shared trunk's map of a 64 px image (64 channels at stride 16)
+        check(new VisualEncoder(TinyModels.config(ModelConfig.MINILM, BeliefBlock.Strategy.SOFT)), new NDList(randn(2, 64, 4, 4)),
                 new Shape[] {new Shape(2, 16), new Shape(2, 4, 16)}, true);
     }
 
@@ -129,14 +130,27 @@ class BlockGradientTest {
         for (BeliefBlock.Strategy s : BeliefBlock.Strategy.values()) {
             ImageTower tower = new ImageTower(TinyModels.config(ModelConfig.MINILM, s), 5);
             tower.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
-            tower.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 32, 32));
+            tower.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 64, 64));
             tower.instructionEncoder().freezeParameters(true);
-            NDList out = check(tower, new NDList(randn(2, 3, 32, 32)), new Shape[] {new Shape(2, 16), new Shape(2, 5)}, s == BeliefBlock.Strategy.SOFT);
+            NDList out = check(tower, new NDList(randn(2, 3, 64, 64)), new Shape[] {new Shape(2, 16), new Shape(2, 5)}, s == BeliefBlock.Strategy.SOFT);
             assertThat(out.get(0).norm(new int[] {1}).toFloatArray()).as("v_emb is unit length (%s)", s)
                     .containsOnly(new float[] {1f, 1f}, org.assertj.core.data.Offset.offset(1e-4f));
             assertThat(tower.instructionEncoder().getParameters().values()).as("instruction encoder frozen")
                     .noneMatch(Parameter::requiresGradient);
         }
+    }
+
+    @Test
+    void pirClipVariantRunsAPlainEncoderOverTheTokensAndTheInstruction() {
+        ModelConfig tiny = TinyModels.config(ModelConfig.MINILM, BeliefBlock.Strategy.SOFT);
+        ModelConfig clip = new ModelConfig(tiny.imageSize(), tiny.backbone(), tiny.widthMultiplier(), tiny.sharedUnits(), tiny.width(),
+                tiny.heads(), tiny.mlpRatio(), 2, tiny.temporalLayers(), BeliefBlock.Strategy.SOFT, tiny.hardTopK(), ModelConfig.TRANSFORMER,
+                tiny.textEncoder(), tiny.maxTokens(), tiny.temperature());
+        ImageTower tower = new ImageTower(clip, 5);
+        tower.setInitializer(new XavierInitializer(), Parameter.Type.WEIGHT);
+        tower.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 64, 64));
+        tower.instructionEncoder().freezeParameters(true);
+        check(tower, new NDList(randn(2, 3, 64, 64)), new Shape[] {new Shape(2, 16), new Shape(2, 5)}, true);
     }
 
     @Test
@@ -158,7 +172,7 @@ class BlockGradientTest {
     void wholeNetwork() {
         NDArray mask = manager.create(new float[] {1, 1, 1, 1, 1, 1, 0, 0}, new Shape(2, 4));
         Function<Integer, PirNetwork> make = k -> new PirNetwork(TinyModels.config(ModelConfig.MINILM, BeliefBlock.Strategy.SOFT), k, 0);
-        check(make.apply(5), new NDList(randn(2, 3, 32, 32), randn(2, 4, 384), mask),
+        check(make.apply(5), new NDList(randn(2, 3, 64, 64), randn(2, 4, 384), mask),
                 new Shape[] {new Shape(2, 16), new Shape(2, 16), new Shape(1), new Shape(2, 5)}, false);
     }
 }

@@ -144,7 +144,7 @@ class PretrainedMobileNetTest {
     /** Pooled features {@code (1, C)} of one image. */
     private static NDArray forward(List<AbstractBlock> units, NDManager manager, byte[] rgb) {
         ParameterStore ps = new ParameterStore(manager, false);
-        NDArray x = ImageCodec.toUnitRangeInput(List.of(rgb), SIZE, manager);
+        NDArray x = ImageCodec.toInput(List.of(rgb), SIZE, manager);
         for (AbstractBlock unit : units) {
             x = unit.forward(ps, new NDList(x), false).head();
         }
