@@ -125,10 +125,12 @@ final class Stack implements AutoCloseable {
 
     /**
      * Model kernel threads for an embed-processor that shares the machine with the broker and the other services:
-     * half the cores (BENCHMARKS.md: on 2 cores, one thread cut upload -> searchable p99 from 1.03 s to 0.75 s).
+     * every core. With the v1 model (0.3 GFLOP per chip) half the cores was faster on 2 cores, since the kernel
+     * threads' spinning cost more than they computed; the v2 model (0.76 GFLOP) needs them: at 20 chips/s on 2 cores,
+     * 590 of 600 chips were searchable within the run with 2 threads against 438 of 500 with 1 (BENCHMARKS.md).
      */
     static int sharedMachineModelThreads() {
-        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
     private static Map<String, String> with(Map<String, String> common, String... pairs) {
