@@ -31,7 +31,8 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * <ol>
  *   <li>a Kafka client properties file (the format of the Kafka tools' {@code --command-config}), named by
  *       {@value #FILE_VARIABLE} (Quarkus services also: {@value #FILE_PROPERTY});
- *   <li>properties {@code pirstream.kafka.<setting>}, e.g. {@code pirstream.kafka.sasl.mechanism} (Quarkus services);
+ *   <li>properties {@code pirstream.kafka-client.<setting>}, e.g. {@code pirstream.kafka-client.sasl.mechanism}
+ *       (Quarkus services);
  *   <li>environment variables {@code PIRSTREAM_KAFKA_<SETTING>}: the setting upper-cased, dots as underscores, e.g.
  *       {@code PIRSTREAM_KAFKA_SASL_JAAS_CONFIG}.
  * </ol>
@@ -47,9 +48,12 @@ public final class KafkaClientSecurity {
     /** Environment variable naming a Kafka client properties file. */
     public static final String FILE_VARIABLE = "PIRSTREAM_KAFKA_CLIENT_PROPERTIES";
     /** Configuration property naming a Kafka client properties file (Quarkus services). */
-    public static final String FILE_PROPERTY = "pirstream.kafka.client-properties";
-    /** Prefix of the configuration properties and, upper-cased with underscores, of the environment variables. */
-    public static final String PROPERTY_PREFIX = "pirstream.kafka.";
+    public static final String FILE_PROPERTY = "pirstream.kafka-client.file";
+    /**
+     * Prefix of the configuration properties. Not {@code pirstream.kafka.}: a service's own mapping of that prefix
+     * would refuse the client's settings as unknown properties of its own.
+     */
+    public static final String PROPERTY_PREFIX = "pirstream.kafka-client.";
     private static final String VARIABLE_PREFIX = "PIRSTREAM_KAFKA_";
 
     /** Settings this class accepts: the client's security settings, nothing that changes a service's behaviour. */
@@ -74,7 +78,7 @@ public final class KafkaClientSecurity {
      * Reads the settings of a service.
      *
      * @param file a Kafka client properties file; {@code null}: the one {@value #FILE_VARIABLE} names, if any
-     * @param properties configuration properties; those named {@code pirstream.kafka.<setting>} are read, the others
+     * @param properties configuration properties; those named {@code pirstream.kafka-client.<setting>} are read, the others
      *     ignored
      * @param environment environment variables; those named {@code PIRSTREAM_KAFKA_<SETTING>} (security, SASL, SSL)
      *     are read

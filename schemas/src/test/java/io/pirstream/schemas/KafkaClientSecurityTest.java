@@ -27,7 +27,7 @@ class KafkaClientSecurityTest {
         Path file = dir.resolve("client.properties");
         Files.writeString(file, "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\nssl.truststore.location=/etc/ts.p12\n");
         KafkaClientSecurity security = KafkaClientSecurity.load(null,
-                Map.of("pirstream.kafka.sasl.mechanism", "SCRAM-SHA-512"),
+                Map.of("pirstream.kafka-client.sasl.mechanism", "SCRAM-SHA-512"),
                 Map.of(KafkaClientSecurity.FILE_VARIABLE, file.toString(), "PIRSTREAM_KAFKA_SASL_JAAS_CONFIG", JAAS));
         assertThat(security.settings()).as("file, then properties, then environment").isEqualTo(Map.of(
                 "security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512", "sasl.jaas.config", JAAS,
@@ -59,9 +59,9 @@ class KafkaClientSecurityTest {
 
     @Test
     void typosWrongProtocolsAndMismatchedLoginModulesAreRefused() {
-        assertThatThrownBy(() -> KafkaClientSecurity.load(null, Map.of("pirstream.kafka.sasl.jaas.conifg", JAAS), Map.of()))
+        assertThatThrownBy(() -> KafkaClientSecurity.load(null, Map.of("pirstream.kafka-client.sasl.jaas.conifg", JAAS), Map.of()))
                 .as("a misspelt setting").isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("sasl.jaas.conifg (from pirstream.kafka.sasl.jaas.conifg)")
+                .hasMessageContaining("sasl.jaas.conifg (from pirstream.kafka-client.sasl.jaas.conifg)")
                 .hasMessageNotContaining("s3cret");
         assertThatThrownBy(() -> KafkaClientSecurity.of(Map.of("security.protocol", "TLS")))
                 .as("an unknown protocol").isInstanceOf(IllegalArgumentException.class)

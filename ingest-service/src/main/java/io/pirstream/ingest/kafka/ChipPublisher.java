@@ -229,7 +229,7 @@ public class ChipPublisher {
         if (isRefused(e)) {
             // not a passing outage: the principal or its ACLs are wrong, and retrying will not help
             String message = "Kafka refused this service's principal for " + topic.name() + " (" + rootMessage(e)
-                    + "): check its credentials (pirstream.kafka.sasl.*) and ACLs (WRITE on the topic, WRITE on"
+                    + "): check its credentials (pirstream.kafka-client.sasl.*, PIRSTREAM_KAFKA_SASL_*) and ACLs (WRITE on the topic, WRITE on"
                     + " transactional ids " + TopicAccess.INGEST_TRANSACTIONAL_ID_PREFIX + "*); nothing was written";
             LOG.error(message);
             return new KafkaUnavailableException(message, e);

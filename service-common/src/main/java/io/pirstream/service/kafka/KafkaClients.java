@@ -12,7 +12,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The Kafka client security settings of a Quarkus service ({@link KafkaClientSecurity}: a client properties file,
- * {@code pirstream.kafka.security.protocol} / {@code sasl.*} / {@code ssl.*} properties, {@code PIRSTREAM_KAFKA_*}
+ * {@code pirstream.kafka-client.security.protocol} / {@code sasl.*} / {@code ssl.*} properties, {@code PIRSTREAM_KAFKA_*}
  * environment variables), read once at start-up; every producer, consumer, admin and Streams client of the service
  * takes its configuration through {@link #config}. Settings that cannot work stop the service at start-up.
  */
