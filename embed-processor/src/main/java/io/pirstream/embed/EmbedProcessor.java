@@ -4,7 +4,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pirstream.model.DeviceChoice;
 import io.pirstream.model.PirModel;
+import io.pirstream.schemas.KafkaClientSecurity;
 import io.pirstream.schemas.Topic;
+import io.pirstream.schemas.TopicAccess;
 import io.pirstream.schemas.TopicAdmin;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.Chip;
@@ -53,7 +55,7 @@ public final class EmbedProcessor implements Callable<Integer> {
             description = "Kafka brokers (env KAFKA_BOOTSTRAP_SERVERS; default: ${DEFAULT-VALUE}).")
     String bootstrapServers;
 
-    @Option(names = "--application-id", defaultValue = "${env:PIRSTREAM_EMBED_APPLICATION_ID:-pirstream-embed}",
+    @Option(names = "--application-id", defaultValue = "${env:PIRSTREAM_EMBED_APPLICATION_ID:-" + TopicAccess.EMBED_APPLICATION_ID + "}",
             description = "Kafka Streams application id; instances with the same id share the work (default: ${DEFAULT-VALUE}).")
     String applicationId;
 
@@ -96,6 +98,13 @@ public final class EmbedProcessor implements Callable<Integer> {
     @Option(names = "--replication-factor", defaultValue = "1", description = "For topics this service creates.")
     short replicationFactor;
 
+    @Option(names = "--kafka-client-properties", defaultValue = "${env:" + KafkaClientSecurity.FILE_VARIABLE + "}",
+            description = "Kafka client properties file with security.protocol, sasl.* and ssl.* settings (env "
+                    + KafkaClientSecurity.FILE_VARIABLE + "); single settings also as environment variables"
+                    + " PIRSTREAM_KAFKA_SECURITY_PROTOCOL, PIRSTREAM_KAFKA_SASL_MECHANISM, PIRSTREAM_KAFKA_SASL_JAAS_CONFIG,"
+                    + " PIRSTREAM_KAFKA_SSL_..., which win over the file (default: none, plaintext).")
+    Path kafkaClientProperties;
+
     @Option(names = "--chips-topic", defaultValue = "pir.chips", description = "Input topic (default: ${DEFAULT-VALUE}).")
     String chipsTopic;
 
@@ -114,6 +123,9 @@ public final class EmbedProcessor implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // bad security settings stop the processor before the model loads, with the setting named
+        KafkaClientSecurity security = KafkaClientSecurity.load(kafkaClientProperties, Map.of(), System.getenv());
+        LOG.info("Kafka clients connect with {}", security);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         DeviceChoice deviceChoice = DeviceChoice.valueOf(device.toUpperCase(java.util.Locale.ROOT));
         // read once, when DJL starts PyTorch (at the model's load below). Kernels on every core would fight the
@@ -127,14 +139,14 @@ public final class EmbedProcessor implements Callable<Integer> {
             Topic<byte[], DeadLetter> dlq = Topics.DLQ;
             LOG.info("Model {} on {}: {} -> {}", model.version(), model.device(), chips.name(),
                     ChipEmbeddingTopology.outputTopic(embedder).name());
-            ensureTopics(List.of(chips, dlq, ChipEmbeddingTopology.outputTopic(embedder)));
+            ensureTopics(security, List.of(chips, dlq, ChipEmbeddingTopology.outputTopic(embedder)));
 
             EmbedMetrics metrics = new EmbedMetrics(registry);
             try (InferenceQueue inference = new InferenceQueue(embedder, batchSize, maxWait, metrics)) {
                 Topology topology = ChipEmbeddingTopology.build(inference, new ChipEmbeddingTopology.Settings(chips,
                         ChipEmbeddingTopology.outputTopic(embedder), dlq, applicationId), metrics);
-                KafkaStreams streams = new KafkaStreams(topology, streamsConfig(bootstrapServers, applicationId, stateDir,
-                        batchSize, replicationFactor));
+                KafkaStreams streams = new KafkaStreams(topology, security.applyTo(streamsConfig(bootstrapServers,
+                        applicationId, stateDir, batchSize, replicationFactor)));
                 streams.setUncaughtExceptionHandler(new StreamThreadRecovery(5, Duration.ofMinutes(5), java.time.Clock.systemUTC()));
                 CountDownLatch stopped = new CountDownLatch(1);
                 streams.setStateListener((now, before) -> {
@@ -177,8 +189,9 @@ public final class EmbedProcessor implements Callable<Integer> {
         return props;
     }
 
-    private void ensureTopics(List<Topic<?, ?>> topics) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    private void ensureTopics(KafkaClientSecurity security, List<Topic<?, ?>> topics) {
+        try (Admin admin = Admin.create(security.apply(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers)))) {
             new TopicAdmin(admin, replicationFactor, Duration.ofSeconds(30)).ensure(topics).mismatches()
                     .forEach(LOG::warn);
         }

@@ -69,17 +69,26 @@ record ApiKeys(String ingest, String analyst, String operator) {
             }
         }
         String key = generate(role);
-        // written to a file that is private from its creation, then moved into place: never readable by others
+        writePrivate(file, key + System.lineSeparator());
+        return key;
+    }
+
+    /**
+     * Writes a secret to a file that is private ({@code rw-------}) from its creation, then moved into place: never
+     * readable by others, not even half-written. The folder must exist.
+     */
+    static void writePrivate(Path file, String content) throws IOException {
+        Path folder = file.toAbsolutePath().getParent();
+        String name = file.getFileName().toString();
         Path temporary = posix(folder)
-                ? Files.createTempFile(folder, "." + role, ".tmp", PosixFilePermissions.asFileAttribute(OWNER_RW))
-                : Files.createTempFile(folder, "." + role, ".tmp");
+                ? Files.createTempFile(folder, "." + name, ".tmp", PosixFilePermissions.asFileAttribute(OWNER_RW))
+                : Files.createTempFile(folder, "." + name, ".tmp");
         try {
-            Files.writeString(temporary, key + System.lineSeparator());
+            Files.writeString(temporary, content);
             Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temporary);
         }
-        return key;
     }
 
     private static String generate(String role) {
@@ -88,7 +97,7 @@ record ApiKeys(String ingest, String analyst, String operator) {
         return "pir_" + role + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
-    private static void createPrivateFolder(Path folder) throws IOException {
+    static void createPrivateFolder(Path folder) throws IOException {
         if (Files.isDirectory(folder)) {
             restrict(folder);
             return;

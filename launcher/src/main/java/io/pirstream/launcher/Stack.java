@@ -1,13 +1,19 @@
 package io.pirstream.launcher;
 
+import io.pirstream.schemas.KafkaClientSecurity;
+import io.pirstream.schemas.TopicAccess;
 import io.pirstream.schemas.Topics;
 import io.pirstream.testkit.EmbeddedKafkaBroker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,9 +33,19 @@ final class Stack implements AutoCloseable {
      *
      * @param keys the services' API keys, one per role
      * @param checkpoint PIR checkpoint for embedding and queries; empty: the shipped model
+     * @param kafkaAuthentication the broker authenticates (SASL/SCRAM) and authorizes (ACLs of {@link TopicAccess})
+     *     every client, and each service connects as its own principal; needs a fresh data directory
      */
     record Settings(Path home, Path data, int kafkaPort, int ingestPort, int embedPort, int queryPort, ApiKeys keys,
-                    Path dropFolder, Optional<Path> checkpoint, Set<Service> services, Map<String, String> environment) {
+                    Path dropFolder, Optional<Path> checkpoint, Set<Service> services, Map<String, String> environment,
+                    boolean kafkaAuthentication) {
+
+        /** Kafka without authentication (loopback only). */
+        Settings(Path home, Path data, int kafkaPort, int ingestPort, int embedPort, int queryPort, ApiKeys keys,
+                 Path dropFolder, Optional<Path> checkpoint, Set<Service> services, Map<String, String> environment) {
+            this(home, data, kafkaPort, ingestPort, embedPort, queryPort, keys, dropFolder, checkpoint, services,
+                    environment, false);
+        }
 
         /** Every service, default environment. */
         Settings(Path home, Path data, int kafkaPort, int ingestPort, int embedPort, int queryPort, ApiKeys keys,
@@ -38,18 +54,30 @@ final class Stack implements AutoCloseable {
         }
     }
 
-    /** The services the stack can run. */
-    enum Service { INGEST, EMBED, QUERY }
+    /** The services the stack can run, each with its Kafka principal. */
+    enum Service {
+        INGEST(TopicAccess.Service.INGEST), EMBED(TopicAccess.Service.EMBED), QUERY(TopicAccess.Service.QUERY);
+
+        private final TopicAccess.Service principal;
+
+        Service(TopicAccess.Service principal) {
+            this.principal = principal;
+        }
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final List<AutoCloseable> running;
     private final EmbeddedKafkaBroker broker;
     private final ServiceProcess ingest;
     private final ServiceProcess embed;
     private final ServiceProcess query;
+    private final Map<Service, KafkaClientSecurity> kafkaSecurity;
 
     private Stack(List<AutoCloseable> running, EmbeddedKafkaBroker broker, ServiceProcess ingest, ServiceProcess embed,
-                  ServiceProcess query) {
+                  ServiceProcess query, Map<Service, KafkaClientSecurity> kafkaSecurity) {
         this.running = running;
+        this.kafkaSecurity = kafkaSecurity;
         this.broker = broker;
         this.ingest = ingest;
         this.embed = embed;
@@ -63,11 +91,32 @@ final class Stack implements AutoCloseable {
         Path logs = settings.data().resolve("logs");
         try {
             int kafkaPort = orFree(settings.kafkaPort());
-            System.out.println("Starting the embedded Kafka broker on localhost:" + kafkaPort + " ...");
-            EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().optDataDir(settings.data().resolve("kafka"))
-                    .optPort(kafkaPort).build().start();
+            System.out.println("Starting the embedded Kafka broker on localhost:" + kafkaPort
+                    + (settings.kafkaAuthentication() ? " (SASL/SCRAM, ACLs)" : "") + " ...");
+            EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder()
+                    .optDataDir(settings.data().resolve("kafka")).optPort(kafkaPort);
+            if (settings.kafkaAuthentication()) {
+                if (Files.exists(settings.data().resolve("kafka/meta.properties"))) {
+                    // the super user's credential is written when the log is formatted, with this start's password
+                    throw new IllegalStateException("Kafka authentication needs a fresh data directory; "
+                            + settings.data().resolve("kafka") + " exists");
+                }
+                builder.optSaslScram(password());
+            }
+            EmbeddedKafkaBroker broker = builder.build().start();
             running.add(broker);
             broker.ensureTopics(Topics.core()).mismatches().forEach(System.out::println);
+            Map<Service, KafkaClientSecurity> kafkaSecurity = new EnumMap<>(Service.class);
+            Map<Service, Map<String, String>> kafkaEnvironment = new EnumMap<>(Service.class);
+            for (Service service : settings.services()) {
+                kafkaEnvironment.put(service, Map.of());
+                if (settings.kafkaAuthentication()) {
+                    KafkaClientSecurity security = broker.addServicePrincipal(service.principal, password());
+                    kafkaSecurity.put(service, security);
+                    kafkaEnvironment.put(service, Map.of(KafkaClientSecurity.FILE_VARIABLE,
+                            clientProperties(settings.data(), service, security).toString()));
+                }
+            }
 
             Map<String, String> common = new HashMap<>(settings.environment());
             common.put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
@@ -83,7 +132,7 @@ final class Stack implements AutoCloseable {
             if (settings.services().contains(Service.INGEST)) {
                 ingest = ServiceProcess.start("ingest-service",
                         home.resolve("ingest-service/target/quarkus-app/quarkus-run.jar"), ingestPort,
-                        with(common, "PIRSTREAM_INGEST_KEY", settings.keys().ingest(), "PIRSTREAM_OPERATOR_KEY",
+                        with(common, kafkaEnvironment.get(Service.INGEST), "PIRSTREAM_INGEST_KEY", settings.keys().ingest(), "PIRSTREAM_OPERATOR_KEY",
                                 settings.keys().operator(), "PIRSTREAM_DROP_FOLDER", settings.dropFolder().toString()),
                         logs, List.of("-Xmx2g", "-Dquarkus.http.port=" + ingestPort));
                 running.add(ingest);
@@ -93,7 +142,7 @@ final class Stack implements AutoCloseable {
             if (settings.services().contains(Service.EMBED)) {
                 embed = ServiceProcess.start("embed-processor",
                         home.resolve("embed-processor/target/embed-processor.jar"), embedPort,
-                        with(common, "PIRSTREAM_EMBED_HTTP_PORT", String.valueOf(embedPort), "PIRSTREAM_EMBED_STATE_DIR",
+                        with(common, kafkaEnvironment.get(Service.EMBED), "PIRSTREAM_EMBED_HTTP_PORT", String.valueOf(embedPort), "PIRSTREAM_EMBED_STATE_DIR",
                                 settings.data().resolve("state/embed").toString(), "PIRSTREAM_EMBED_THREADS",
                                 common.getOrDefault("PIRSTREAM_EMBED_THREADS", System.getenv().getOrDefault(
                                         "PIRSTREAM_EMBED_THREADS", String.valueOf(sharedMachineModelThreads())))),
@@ -105,7 +154,7 @@ final class Stack implements AutoCloseable {
             if (settings.services().contains(Service.QUERY)) {
                 query = ServiceProcess.start("query-service",
                         home.resolve("query-service/target/quarkus-app/quarkus-run.jar"), queryPort,
-                        with(common, "PIRSTREAM_ANALYST_KEY", settings.keys().analyst(), "PIRSTREAM_OPERATOR_KEY",
+                        with(common, kafkaEnvironment.get(Service.QUERY), "PIRSTREAM_ANALYST_KEY", settings.keys().analyst(), "PIRSTREAM_OPERATOR_KEY",
                                 settings.keys().operator(), "PIRSTREAM_QUERY_STATE_DIR",
                                 settings.data().resolve("state/query").toString()),
                         logs, List.of("-Xmx2g", "-Dai.djl.offline=true", djl, "-Dquarkus.http.port=" + queryPort));
@@ -116,11 +165,34 @@ final class Stack implements AutoCloseable {
                 System.out.println("Waiting for " + service.name() + " on " + service.baseUrl() + " ...");
                 service.awaitReady(SERVICE_START_TIMEOUT);
             }
-            return new Stack(running, broker, ingest, embed, query);
+            return new Stack(running, broker, ingest, embed, query, Map.copyOf(kafkaSecurity));
         } catch (RuntimeException e) {
-            new Stack(running, null, null, null, null).close();
+            new Stack(running, null, null, null, null, Map.of()).close();
             throw e;
         }
+    }
+
+    /** A service's Kafka client properties file, private to this user: the service reads its credentials there. */
+    private static Path clientProperties(Path data, Service service, KafkaClientSecurity security) {
+        Path folder = data.resolve("kafka-clients");
+        Path file = folder.resolve(service.name().toLowerCase(java.util.Locale.ROOT) + ".properties");
+        java.util.Properties properties = new java.util.Properties();
+        properties.putAll(security.settings());
+        try {
+            ApiKeys.createPrivateFolder(folder);
+            java.io.StringWriter text = new java.io.StringWriter();
+            properties.store(text, "Kafka client settings of " + service.principal.user());
+            ApiKeys.writePrivate(file, text.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write " + file, e);
+        }
+        return file;
+    }
+
+    private static String password() {
+        byte[] secret = new byte[24];
+        RANDOM.nextBytes(secret);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(secret).replace('_', '.');
     }
 
     /**
@@ -133,8 +205,9 @@ final class Stack implements AutoCloseable {
         return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
-    private static Map<String, String> with(Map<String, String> common, String... pairs) {
+    private static Map<String, String> with(Map<String, String> common, Map<String, String> kafka, String... pairs) {
         Map<String, String> environment = new HashMap<>(common);
+        environment.putAll(kafka);
         for (int i = 0; i < pairs.length; i += 2) {
             environment.put(pairs[i], pairs[i + 1]);
         }
@@ -166,6 +239,11 @@ final class Stack implements AutoCloseable {
 
     ServiceProcess query() {
         return query;
+    }
+
+    /** The Kafka client settings a service connects with (with {@link Settings#kafkaAuthentication()}). */
+    Optional<KafkaClientSecurity> kafkaSecurity(Service service) {
+        return Optional.ofNullable(kafkaSecurity.get(service));
     }
 
     /** Stops services first, then the broker. Safe to call twice. */

@@ -3,6 +3,7 @@ package io.pirstream.query;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.DeadLetter;
+import io.pirstream.service.kafka.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -20,11 +21,13 @@ public class DeadLetterPublisher {
     private static final Logger LOG = Logger.getLogger(DeadLetterPublisher.class);
 
     private final QueryConfig config;
+    private final KafkaClients clients;
     private final MeterRegistry metrics;
     private KafkaProducer<byte[], DeadLetter> producer;
 
-    public DeadLetterPublisher(QueryConfig config, MeterRegistry metrics) {
+    public DeadLetterPublisher(QueryConfig config, KafkaClients clients, MeterRegistry metrics) {
         this.config = config;
+        this.clients = clients;
         this.metrics = metrics;
     }
 
@@ -45,8 +48,9 @@ public class DeadLetterPublisher {
 
     private synchronized KafkaProducer<byte[], DeadLetter> producer() {
         if (producer == null) {
-            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all"),
+            producer = new KafkaProducer<>(clients.config(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    config.bootstrapServers(), ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                    ProducerConfig.ACKS_CONFIG, "all")),
                     Topics.DLQ.keySerde().serializer(), Topics.DLQ.valueSerde().serializer());
         }
         return producer;

@@ -1,5 +1,6 @@
 package io.pirstream.query;
 
+import io.pirstream.schemas.TopicAccess;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -16,7 +17,7 @@ public interface QueryConfig {
     Optional<String> checkpoint();
 
     /** Kafka Streams application id; every instance needs its own (each holds every vector). */
-    @WithDefault("pirstream-query")
+    @WithDefault(TopicAccess.QUERY_APPLICATION_ID)
     String applicationId();
 
     /** Where the local copy of the index lives between restarts. */

@@ -13,6 +13,7 @@ import io.pirstream.schemas.TopicAdmin;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.DeadLetter;
 import io.pirstream.schemas.avro.Embedding;
+import io.pirstream.service.kafka.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -51,6 +52,7 @@ public class SearchEngine {
     }
 
     private final QueryConfig config;
+    private final KafkaClients clients;
     private final MeterRegistry metrics;
     private final IndexEvents events;
     private PirModel model;
@@ -59,8 +61,9 @@ public class SearchEngine {
     private KafkaProducer<byte[], DeadLetter> deadLetters;
     private Topic<String, Embedding> embeddings;
 
-    public SearchEngine(QueryConfig config, MeterRegistry metrics, IndexEvents events) {
+    public SearchEngine(QueryConfig config, KafkaClients clients, MeterRegistry metrics, IndexEvents events) {
         this.config = config;
+        this.clients = clients;
         this.metrics = metrics;
         this.events = events;
     }
@@ -70,14 +73,16 @@ public class SearchEngine {
         embeddings = Topics.embeddings(model.version());
         LOG.infof("Query model %s (%d dimensions); index fed by %s", model.version(), model.dimension(),
                 embeddings.name());
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+        try (Admin admin = Admin.create(clients.config(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.bootstrapServers())))) {
             new TopicAdmin(admin, (short) 1, Duration.ofSeconds(30)).ensure(List.of(embeddings, Topics.DLQ))
                     .mismatches().forEach(LOG::warn);
         } catch (RuntimeException e) {
             LOG.warnf("Could not check topics at start-up: %s", e.getMessage());
         }
-        deadLetters = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all"),
+        deadLetters = new KafkaProducer<>(clients.config(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.bootstrapServers(), ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all")),
                 Topics.DLQ.keySerde().serializer(), Topics.DLQ.valueSerde().serializer());
         Timer freshness = Timer.builder("pirstream.query.freshness")
                 .description("Embedding emitted -> applied to the index (searchable within refresh-interval more)")
@@ -96,7 +101,7 @@ public class SearchEngine {
         // the embeddings are written in transactions: the index must never hold a chip from an aborted one
         props.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
-        streams = new KafkaStreams(built.topology(), props);
+        streams = new KafkaStreams(built.topology(), clients.config(props));
         streams.setStateListener((now, before) -> LOG.infof("Streams state %s -> %s", before, now));
         streams.start();
         Gauge.builder("pirstream.query.index.size", this, engine -> engine.indexSize().orElse(-1))

@@ -1,6 +1,8 @@
 package io.pirstream.testkit;
 
+import io.pirstream.schemas.KafkaClientSecurity;
 import io.pirstream.schemas.Topic;
+import io.pirstream.schemas.TopicAccess;
 import io.pirstream.schemas.TopicAdmin;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,17 +13,31 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -38,6 +54,18 @@ import org.slf4j.LoggerFactory;
  *     String bootstrap = broker.bootstrapServers();
  * }
  * }</pre>
+ *
+ * <p>With {@link Builder#optSaslScram} the broker authenticates every client (SASL/SCRAM-SHA-512 on its one client
+ * listener, which it also uses itself) and authorizes every request ({@code StandardAuthorizer}, no ACL: denied);
+ * {@link #SUPER_USER} may do anything, and {@link #addServicePrincipal} creates one principal per service with the
+ * ACLs of {@link TopicAccess}:
+ *
+ * <pre>{@code
+ * try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().optSaslScram(adminPassword).build().start()) {
+ *     KafkaClientSecurity ingest = broker.addServicePrincipal(TopicAccess.Service.INGEST, ingestPassword);
+ *     Producer<...> producer = new KafkaProducer<>(ingest.apply(Map.of("bootstrap.servers", broker.bootstrapServers())), ...);
+ * }
+ * }</pre>
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -48,11 +76,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** How long {@link #start} waits for the broker to answer. */
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
     private static final int NODE_ID = 1;
+    /** User name of the super user of a secured broker (the broker's own connections and {@link #admin()}). */
+    public static final String SUPER_USER = "admin";
+    /** Mechanism of the client listener of a secured broker. */
+    public static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+    private static final String CLIENT_LISTENER = "CLIENT";
+    private static final int SCRAM_ITERATIONS = 8192;
+    private static final Duration ACL_TIMEOUT = Duration.ofSeconds(30);
 
     private final Path dataDir;
     private final boolean deleteOnClose;
     private final int requestedPort;
     private final Map<String, String> overrides;
+    /** Password of {@link #SUPER_USER}; {@code null}: an open broker (plaintext, no authorization). */
+    private final String superUserPassword;
     private KafkaRaftServer server;
     private int port;
 
@@ -61,6 +98,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.dataDir = builder.dataDir != null ? builder.dataDir : createTempDir();
         this.requestedPort = builder.port;
         this.overrides = Map.copyOf(builder.overrides);
+        this.superUserPassword = builder.superUserPassword;
     }
 
     public static Builder builder() {
@@ -72,6 +110,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private Path dataDir;
         private int port;
         private final Map<String, String> overrides = new java.util.HashMap<>();
+        private String superUserPassword;
 
         /** Keeps the log in this directory across restarts (default: a temporary directory deleted on close). */
         public Builder optDataDir(Path dataDir) {
@@ -91,6 +130,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         /** Overrides one broker setting (e.g. {@code transaction.max.timeout.ms}). */
         public Builder optConfig(String key, String value) {
             overrides.put(key, value);
+            return this;
+        }
+
+        /**
+         * Authenticates clients with SASL/SCRAM-SHA-512 (over plaintext: loopback only) and authorizes requests with
+         * ACLs; {@link #SUPER_USER} with this password may do anything. Its credential is written when the data
+         * directory is formatted, so a kept data directory must be started with the same password.
+         *
+         * @throws IllegalArgumentException if the password is not 1-200 characters of {@code [A-Za-z0-9._@+-]}
+         */
+        public Builder optSaslScram(String superUserPassword) {
+            KafkaClientSecurity.scramJaasConfig(SUPER_USER, superUserPassword); // checks the characters
+            this.superUserPassword = superUserPassword;
             return this;
         }
 
@@ -150,9 +202,110 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return dataDir;
     }
 
-    /** A new admin client; the caller closes it. */
+    /** Whether clients must authenticate ({@link Builder#optSaslScram}). */
+    public boolean secured() {
+        return superUserPassword != null;
+    }
+
+    /** The security settings of {@link #SUPER_USER} (none on an open broker). */
+    public KafkaClientSecurity superUserSecurity() {
+        return secured() ? KafkaClientSecurity.scramSha512(SUPER_USER, superUserPassword, false) : KafkaClientSecurity.NONE;
+    }
+
+    /** Bootstrap servers plus the super user's security settings: a client configuration that may do anything. */
+    public Map<String, Object> clientConfig() {
+        return superUserSecurity().apply(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+    }
+
+    /** A new admin client (the super user's on a secured broker); the caller closes it. */
     public Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+        return Admin.create(clientConfig());
+    }
+
+    /**
+     * Creates (or resets) a SCRAM-SHA-512 user and waits until the broker accepts it.
+     *
+     * @return the user's client security settings
+     * @throws IllegalStateException on an open broker
+     */
+    public KafkaClientSecurity createUser(String user, String password) {
+        KafkaClientSecurity security = KafkaClientSecurity.scramSha512(user, password, false);
+        requireSecured("create a user");
+        try (Admin admin = admin()) {
+            await(admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS), password))).all(),
+                    "create SCRAM user " + user);
+        }
+        // the credential reaches the broker's cache with the metadata it was written to: log in until it works
+        long deadline = System.nanoTime() + ACL_TIMEOUT.toNanos();
+        Map<String, Object> config = new HashMap<>(security.apply(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers())));
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try (Admin admin = Admin.create(config)) {
+                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                return security;
+            } catch (Exception e) {
+                last = new IllegalStateException(e);
+                sleep(100);
+            }
+        }
+        throw new IllegalStateException("User " + user + " cannot log in within " + ACL_TIMEOUT, last);
+    }
+
+    /**
+     * Adds ACLs and waits until the authorizer has them.
+     *
+     * @throws IllegalStateException on an open broker
+     */
+    public void createAcls(Collection<AclBinding> acls) {
+        requireSecured("create ACLs");
+        try (Admin admin = admin()) {
+            await(admin.createAcls(acls).all(), "create " + acls.size() + " ACLs");
+            long deadline = System.nanoTime() + ACL_TIMEOUT.toNanos();
+            while (!await(admin.describeAcls(AclBindingFilter.ANY).values(), "describe ACLs").containsAll(acls)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("ACLs not in effect within " + ACL_TIMEOUT);
+                }
+                sleep(50);
+            }
+        }
+    }
+
+    /**
+     * Removes the ALLOW ACLs of one principal on resources matching {@code resources} for {@code operation} and
+     * waits until the authorizer no longer has them (tests of what a missing grant does).
+     *
+     * @return the ACLs removed
+     */
+    public Collection<AclBinding> deleteAcls(String user, ResourcePatternFilter resources, AclOperation operation) {
+        requireSecured("delete ACLs");
+        AclBindingFilter filter = new AclBindingFilter(resources, new AccessControlEntryFilter("User:" + user, null,
+                operation, AclPermissionType.ALLOW));
+        try (Admin admin = admin()) {
+            Collection<AclBinding> deleted = await(admin.deleteAcls(List.of(filter)).all(), "delete ACLs of " + user);
+            long deadline = System.nanoTime() + ACL_TIMEOUT.toNanos();
+            while (!await(admin.describeAcls(filter).values(), "describe ACLs").isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("ACLs still in effect after " + ACL_TIMEOUT);
+                }
+                sleep(50);
+            }
+            return deleted;
+        }
+    }
+
+    /**
+     * Creates the principal of one service ({@code User:<service user>}) with the ACLs {@link TopicAccess} gives it.
+     *
+     * @return the service's client security settings
+     */
+    public KafkaClientSecurity addServicePrincipal(TopicAccess.Service service, String password) {
+        KafkaClientSecurity security = createUser(service.user(), password);
+        createAcls(TopicAccess.aclBindings(service, service.user()));
+        return security;
     }
 
     /** Creates the topics that are missing (replication factor 1) and reports those that differ. */
@@ -179,11 +332,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         config.put("process.roles", "broker,controller");
         config.put("node.id", String.valueOf(NODE_ID));
         config.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
-        config.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
-        config.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
         config.put("controller.listener.names", "CONTROLLER");
-        config.put("inter.broker.listener.name", "PLAINTEXT");
-        config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        if (secured()) {
+            secureListeners(config, brokerPort, controllerPort);
+        } else {
+            config.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
+            config.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
+            config.put("inter.broker.listener.name", "PLAINTEXT");
+            config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        }
         config.put("log.dirs", dataDir.toString());
         // single node: internal topics cannot be replicated, and few partitions make startup fast
         config.put("offsets.topic.replication.factor", "1");
@@ -200,6 +357,51 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return config;
     }
 
+    /**
+     * SCRAM-SHA-512 on the client listener, which the broker also uses for its own requests (transaction markers) as
+     * the super user, whose credential is written at format time; PLAIN between broker and controller, because KRaft
+     * controllers cannot check SCRAM credentials (those live in the metadata the controller serves). Every request is
+     * authorized, and no ACL means denied.
+     */
+    private void secureListeners(Properties config, int brokerPort, int controllerPort) {
+        String client = CLIENT_LISTENER.toLowerCase(java.util.Locale.ROOT);
+        config.put("listeners", CLIENT_LISTENER + "://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
+        config.put("advertised.listeners", CLIENT_LISTENER + "://localhost:" + brokerPort);
+        config.put("listener.security.protocol.map", CLIENT_LISTENER + ":SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT");
+        config.put("inter.broker.listener.name", CLIENT_LISTENER);
+        config.put("sasl.mechanism.inter.broker.protocol", SCRAM_MECHANISM);
+        config.put("listener.name." + client + ".sasl.enabled.mechanisms", SCRAM_MECHANISM);
+        config.put("listener.name." + client + "." + SCRAM_MECHANISM.toLowerCase(java.util.Locale.ROOT)
+                + ".sasl.jaas.config", KafkaClientSecurity.scramJaasConfig(SUPER_USER, superUserPassword));
+        config.put("sasl.mechanism.controller.protocol", "PLAIN");
+        config.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+        config.put("listener.name.controller.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + SUPER_USER
+                        + "\" password=\"" + superUserPassword + "\" user_" + SUPER_USER + "=\"" + superUserPassword + "\";");
+        config.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        config.put("super.users", "User:" + SUPER_USER);
+        config.put("allow.everyone.if.no.acl.found", "false");
+    }
+
+    private void requireSecured(String what) {
+        if (!secured()) {
+            throw new IllegalStateException("Cannot " + what + ": the broker was built without optSaslScram");
+        }
+    }
+
+    private static <T> T await(org.apache.kafka.common.KafkaFuture<T> future, String what) {
+        try {
+            return future.get(ACL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while trying to " + what, e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Cannot " + what + ": no answer within " + ACL_TIMEOUT, e);
+        }
+    }
+
     private void formatIfNew(Properties config) {
         if (Files.exists(dataDir.resolve("meta.properties"))) {
             return;
@@ -211,8 +413,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 config.store(out, "embedded KRaft broker (written for storage formatting)");
             }
             ByteArrayOutputStream output = new ByteArrayOutputStream();
-            int status = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c",
-                    file.toString(), "--ignore-formatted"}, new PrintStream(output, true, StandardCharsets.UTF_8));
+            List<String> arguments = new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c",
+                    file.toString(), "--ignore-formatted"));
+            if (secured()) {
+                // the super user's credential, in the first metadata: the broker needs it before anyone can add one
+                arguments.addAll(List.of("--add-scram", SCRAM_MECHANISM + "=[name=" + SUPER_USER + ",password="
+                        + superUserPassword + "]"));
+            }
+            int status;
+            try {
+                status = StorageTool.execute(arguments.toArray(String[]::new),
+                        new PrintStream(output, true, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(file); // it holds the broker's passwords when secured, and is only needed here
+            }
             if (status != 0) {
                 throw new IllegalStateException("Formatting Kafka storage in " + dataDir + " failed: "
                         + output.toString(StandardCharsets.UTF_8));

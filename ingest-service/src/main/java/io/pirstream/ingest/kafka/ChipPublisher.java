@@ -1,9 +1,11 @@
 package io.pirstream.ingest.kafka;
 
 import io.pirstream.schemas.Topic;
+import io.pirstream.schemas.TopicAccess;
 import io.pirstream.schemas.TopicAdmin;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.Chip;
+import io.pirstream.service.kafka.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,6 +25,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.jboss.logging.Logger;
 
 /**
@@ -36,6 +40,7 @@ public class ChipPublisher {
     private static final Logger LOG = Logger.getLogger(ChipPublisher.class);
 
     private final KafkaConfig config;
+    private final KafkaClients clients;
     private final Topic<String, Chip> topic;
     private final String instanceId = UUID.randomUUID().toString();
     private final BlockingQueue<Slot> pool;
@@ -47,7 +52,7 @@ public class ChipPublisher {
         private KafkaProducer<String, Chip> producer;
 
         Slot(int index) {
-            this.transactionalId = "pirstream-ingest-" + instanceId + "-" + index;
+            this.transactionalId = TopicAccess.INGEST_TRANSACTIONAL_ID_PREFIX + instanceId + "-" + index;
         }
 
         KafkaProducer<String, Chip> producer() {
@@ -73,16 +78,18 @@ public class ChipPublisher {
         }
     }
 
-    public ChipPublisher(KafkaConfig config) {
+    public ChipPublisher(KafkaConfig config, KafkaClients clients) {
         this.config = config;
+        this.clients = clients;
         this.topic = Topics.CHIPS.withName(this.config.chipsTopic());
         this.pool = new ArrayBlockingQueue<>(this.config.producers());
         for (int i = 0; i < this.config.producers(); i++) {
             pool.add(new Slot(i));
         }
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, this.config.bootstrapServers(),
+        this.admin = Admin.create(clients.config(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                this.config.bootstrapServers(),
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) this.config.maxBlock().toMillis(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) this.config.maxBlock().toMillis()));
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) this.config.maxBlock().toMillis())));
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -219,6 +226,14 @@ public class ChipPublisher {
     }
 
     private KafkaUnavailableException unavailable(Exception e) {
+        if (isRefused(e)) {
+            // not a passing outage: the principal or its ACLs are wrong, and retrying will not help
+            String message = "Kafka refused this service's principal for " + topic.name() + " (" + rootMessage(e)
+                    + "): check its credentials (pirstream.kafka-client.sasl.*, PIRSTREAM_KAFKA_SASL_*) and ACLs (WRITE on the topic, WRITE on"
+                    + " transactional ids " + TopicAccess.INGEST_TRANSACTIONAL_ID_PREFIX + "*); nothing was written";
+            LOG.error(message);
+            return new KafkaUnavailableException(message, e);
+        }
         return new KafkaUnavailableException("Kafka did not accept the upload's chips for " + topic.name()
                 + " within " + config.maxBlock() + " (" + rootMessage(e) + "); nothing was written", e);
     }
@@ -252,7 +267,16 @@ public class ChipPublisher {
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"); // chips are already compressed images
-        return props;
+        return clients.config(props);
+    }
+
+    private static boolean isRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AuthorizationException || t instanceof AuthenticationException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rootMessage(Throwable e) {

@@ -7,6 +7,7 @@ import io.pirstream.query.SearchEngine;
 import io.pirstream.schemas.Topic;
 import io.pirstream.schemas.TopicAdmin;
 import io.pirstream.schemas.Topics;
+import io.pirstream.service.kafka.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -35,6 +36,7 @@ public class AlertMatcher {
     private static final Logger LOG = Logger.getLogger(AlertMatcher.class);
 
     private final QueryConfig query;
+    private final KafkaClients clients;
     private final AlertsConfig config;
     private final SearchEngine engine;
     private final DeadLetterPublisher deadLetters;
@@ -43,9 +45,10 @@ public class AlertMatcher {
     private volatile AlertTopology.Built built;
     private volatile boolean wasRunning;
 
-    public AlertMatcher(QueryConfig query, AlertsConfig config, SearchEngine engine, DeadLetterPublisher deadLetters,
-                        MeterRegistry registry) {
+    public AlertMatcher(QueryConfig query, KafkaClients clients, AlertsConfig config, SearchEngine engine,
+                        DeadLetterPublisher deadLetters, MeterRegistry registry) {
         this.query = query;
+        this.clients = clients;
         this.config = config;
         this.engine = engine;
         this.deadLetters = deadLetters;
@@ -131,13 +134,14 @@ public class AlertMatcher {
         props.put(StreamsConfig.POLL_MS_CONFIG, 5L);
         // alerts become visible to read_committed readers when their transaction commits
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 50L);
-        return props;
+        return clients.config(props);
     }
 
     private void ensureTopics() {
         List<Topic<?, ?>> topics = List.of(Topics.QUERIES, Topics.ALERTS, Topics.FEEDBACK, Topics.DLQ,
                 Topics.embeddings(engine.modelVersion()));
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, query.bootstrapServers()))) {
+        try (Admin admin = Admin.create(clients.config(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                query.bootstrapServers())))) {
             new TopicAdmin(admin, (short) 1, Duration.ofSeconds(30)).ensure(topics).mismatches().forEach(LOG::warn);
         } catch (RuntimeException e) {
             LOG.warnf("Could not check the alert topics at start-up: %s", e.getMessage());

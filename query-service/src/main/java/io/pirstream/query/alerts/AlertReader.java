@@ -33,17 +33,18 @@ public final class AlertReader implements AutoCloseable {
     private AlertCursor cursor;
 
     /**
+     * @param clientConfig bootstrap servers and security settings
      * @param from where to start: a cursor from {@code Last-Event-ID}, else the first alert at or after {@code since},
      *     else the end (new alerts only)
      * @param wanted which alerts this stream shows (its owner's)
      */
-    public AlertReader(String bootstrapServers, AlertCursor from, Instant since, Predicate<Alert> wanted) {
+    public AlertReader(Map<String, Object> clientConfig, AlertCursor from, Instant since, Predicate<Alert> wanted) {
         this.wanted = wanted;
-        this.consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.putAll(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new ByteArrayDeserializer());
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+        this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(Topics.ALERTS.name(), Duration.ofSeconds(10)).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         consumer.assign(partitions);

@@ -1,5 +1,6 @@
 package io.pirstream.query.alerts;
 
+import io.pirstream.schemas.TopicAccess;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
@@ -10,7 +11,7 @@ import java.util.Optional;
 public interface AlertsConfig {
 
     /** Streams application id of the matcher; the same on every replica, so each chip is matched once. */
-    @WithDefault("pirstream-alerts")
+    @WithDefault(TopicAccess.ALERTS_APPLICATION_ID)
     String applicationId();
 
     /** Embeddings matched together at most. */
@@ -48,7 +49,7 @@ public interface AlertsConfig {
         boolean allowLoopback();
 
         /** Consumer group of the webhook dispatcher (shared by replicas: each alert is delivered once). */
-        @WithDefault("pirstream-webhooks")
+        @WithDefault(TopicAccess.WEBHOOKS_GROUP_ID)
         String groupId();
 
         /** Deliveries tried per alert before it goes to the dead-letter topic. */

@@ -5,6 +5,7 @@ import io.pirstream.query.SearchEngine;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.QueryFilters;
 import io.pirstream.schemas.avro.StandingQuery;
+import io.pirstream.service.kafka.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -75,14 +76,15 @@ public class Subscriptions {
     private final Optional<WebhookSigner> signer;
     private final KafkaProducer<String, StandingQuery> producer;
 
-    public Subscriptions(AlertMatcher matcher, SearchEngine engine, AlertsConfig config, QueryConfig query) {
+    public Subscriptions(AlertMatcher matcher, SearchEngine engine, AlertsConfig config, QueryConfig query,
+                         KafkaClients clients) {
         this.matcher = matcher;
         this.engine = engine;
         this.config = config;
         this.signer = config.webhook().signingKey().filter(key -> !key.isBlank()).map(WebhookSigner::new);
-        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, query.bootstrapServers(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000), Topics.QUERIES.keySerde().serializer(),
+        this.producer = new KafkaProducer<>(clients.config(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                query.bootstrapServers(), ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG,
+                "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000)), Topics.QUERIES.keySerde().serializer(),
                 Topics.QUERIES.valueSerde().serializer());
     }
 

@@ -8,6 +8,7 @@ import io.pirstream.schemas.DeadLetters;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.Alert;
 import io.pirstream.schemas.avro.StandingQuery;
+import io.pirstream.service.kafka.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -55,6 +56,7 @@ public class WebhookDispatcher {
     static final String TIMESTAMP_HEADER = "X-PIRStream-Timestamp";
 
     private final QueryConfig query;
+    private final KafkaClients clients;
     private final AlertsConfig.Webhook config;
     private final AlertMatcher matcher;
     private final DeadLetterPublisher deadLetters;
@@ -66,9 +68,10 @@ public class WebhookDispatcher {
     private KafkaConsumer<String, byte[]> consumer;
     private Thread thread;
 
-    public WebhookDispatcher(QueryConfig query, AlertsConfig config, AlertMatcher matcher,
+    public WebhookDispatcher(QueryConfig query, KafkaClients clients, AlertsConfig config, AlertMatcher matcher,
                              DeadLetterPublisher deadLetters, ObjectMapper json, MeterRegistry metrics) {
         this.query = query;
+        this.clients = clients;
         this.config = config.webhook();
         this.matcher = matcher;
         this.deadLetters = deadLetters;
@@ -84,14 +87,15 @@ public class WebhookDispatcher {
             LOG.info("No webhook signing key (pirstream.alerts.webhook.signing-key): webhooks are off");
             return;
         }
-        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, query.bootstrapServers(),
+        consumer = new KafkaConsumer<>(clients.config(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                query.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100,
                 // a poll's deliveries may take every try with its backoff
-                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, worstCase().toMillis() + 60_000)),
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, worstCase().toMillis() + 60_000))),
                 new StringDeserializer(), new ByteArrayDeserializer());
         running = true;
         thread = new Thread(this::run, "webhook-dispatcher");

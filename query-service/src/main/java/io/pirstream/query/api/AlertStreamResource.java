@@ -7,6 +7,7 @@ import io.pirstream.query.alerts.AlertJson;
 import io.pirstream.query.alerts.AlertReader;
 import io.pirstream.schemas.avro.Alert;
 import io.pirstream.service.api.ProblemException;
+import io.pirstream.service.kafka.KafkaClients;
 import io.pirstream.service.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
@@ -23,7 +24,9 @@ import jakarta.ws.rs.sse.SseEventSink;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Map;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** Live alerts of the caller's subscriptions as server-sent events, resumable with {@code Last-Event-ID}. */
@@ -34,12 +37,15 @@ public class AlertStreamResource {
     private static final Duration POLL = Duration.ofMillis(250);
 
     private final QueryConfig config;
+    private final KafkaClients clients;
     private final EventStreams streams;
     private final ObjectMapper json;
     private final SecurityIdentity identity;
 
-    public AlertStreamResource(QueryConfig config, EventStreams streams, ObjectMapper json, SecurityIdentity identity) {
+    public AlertStreamResource(QueryConfig config, KafkaClients clients, EventStreams streams, ObjectMapper json,
+                               SecurityIdentity identity) {
         this.config = config;
+        this.clients = clients;
         this.streams = streams;
         this.json = json;
         this.identity = identity;
@@ -63,7 +69,8 @@ public class AlertStreamResource {
         String owner = identity.getPrincipal().getName();
         Predicate<Alert> wanted = all ? alert -> true : alert -> owner.equals(alert.getOwner());
         streams.start(sink, sender -> {
-            try (AlertReader reader = new AlertReader(config.bootstrapServers(), cursor, from, wanted)) {
+            try (AlertReader reader = new AlertReader(clients.config(Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers())), cursor, from, wanted)) {
                 if (!sender.send(sse.newEventBuilder().name("ready").id(reader.cursor().toString()).data("{}").build())) {
                     return;
                 }

@@ -3,6 +3,7 @@ package io.pirstream.query.feedback;
 import io.pirstream.query.QueryConfig;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.Feedback;
+import io.pirstream.service.kafka.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -63,6 +64,7 @@ public class FeedbackLedger {
     }
 
     private final QueryConfig config;
+    private final KafkaClients clients;
     private final Map<String, Feedback> recorded = new ConcurrentHashMap<>();
     /** Judgements of one id are taken one at a time: striped locks, by the id's hash. */
     private final Object[] stripes = new Object[64];
@@ -72,21 +74,22 @@ public class FeedbackLedger {
     private KafkaConsumer<String, byte[]> consumer;
     private Thread follower;
 
-    public FeedbackLedger(QueryConfig config) {
+    public FeedbackLedger(QueryConfig config, KafkaClients clients) {
         this.config = config;
+        this.clients = clients;
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Object();
         }
     }
 
     void onStart(@Observes StartupEvent event) {
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000), Topics.FEEDBACK.keySerde().serializer(),
+        producer = new KafkaProducer<>(clients.config(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.bootstrapServers(), ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.ACKS_CONFIG,
+                "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000)), Topics.FEEDBACK.keySerde().serializer(),
                 Topics.FEEDBACK.valueSerde().serializer());
-        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+        consumer = new KafkaConsumer<>(clients.config(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.bootstrapServers(), ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
                 new StringDeserializer(), new ByteArrayDeserializer());
         running = true;
         follower = new Thread(this::follow, "feedback-ledger");
