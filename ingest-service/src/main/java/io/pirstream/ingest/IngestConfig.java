@@ -59,6 +59,14 @@ public interface IngestConfig {
     @WithDefault("5m")
     Duration maxClockSkew();
 
+    /**
+     * Names this instance's transactional producers ({@code pirstream-ingest-<id>-<slot>}); unset: the host name and
+     * the HTTP port. It must stay the same across restarts, so that a restarted instance fences the producers of its
+     * previous run and aborts their open transactions at once, and it must differ between replicas, which would
+     * otherwise fence each other's uploads.
+     */
+    Optional<String> instanceId();
+
     DropFolder dropFolder();
 
     /** The watched folder for drone frames, with a {@code scenes/} sub-folder for scenes. */

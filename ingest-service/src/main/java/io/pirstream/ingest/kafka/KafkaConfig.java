@@ -30,4 +30,12 @@ public interface KafkaConfig {
     /** Concurrent scene transactions (one transactional producer each). */
     @WithDefault("4")
     int producers();
+
+    /**
+     * The broker aborts a transaction its producer has not finished within this time. It bounds how long a writer
+     * that vanished without a successor (a crash of an instance that never comes back under its id) holds back
+     * read_committed readers; an instance restarted under the same id aborts its old transactions at start-up.
+     */
+    @WithDefault("30s")
+    Duration transactionTimeout();
 }
