@@ -67,6 +67,12 @@ public interface IngestConfig {
      */
     Optional<String> instanceId();
 
+    /**
+     * Folder where an upload's encoded chips wait until all are made (a file per upload in progress, deleted when it
+     * ends; up to the upload's encoded chips in size); unset: the JVM's temporary folder.
+     */
+    Optional<String> spoolDir();
+
     DropFolder dropFolder();
 
     /** The watched folder for drone frames, with a {@code scenes/} sub-folder for scenes. */
