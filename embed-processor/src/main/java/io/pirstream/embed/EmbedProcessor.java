@@ -93,7 +93,9 @@ public final class EmbedProcessor implements Callable<Integer> {
             description = "Port of /q/health and /q/metrics; 0: any free port, logged (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
-    @Option(names = "--replication-factor", defaultValue = "1", description = "For topics this service creates.")
+    @Option(names = "--replication-factor", defaultValue = "${env:PIRSTREAM_KAFKA_REPLICATION_FACTOR:-0}",
+            description = "Replication factor of the topics this service creates and of its Kafka Streams internal"
+                    + " topics; existing topics are checked against it. 0: min(3, brokers) (default: ${DEFAULT-VALUE}).")
     short replicationFactor;
 
     @Option(names = "--chips-topic", defaultValue = "pir.chips", description = "Input topic (default: ${DEFAULT-VALUE}).")
@@ -127,14 +129,14 @@ public final class EmbedProcessor implements Callable<Integer> {
             Topic<byte[], DeadLetter> dlq = Topics.DLQ;
             LOG.info("Model {} on {}: {} -> {}", model.version(), model.device(), chips.name(),
                     ChipEmbeddingTopology.outputTopic(embedder).name());
-            ensureTopics(List.of(chips, dlq, ChipEmbeddingTopology.outputTopic(embedder)));
+            short replication = ensureTopics(List.of(chips, dlq, ChipEmbeddingTopology.outputTopic(embedder)));
 
             EmbedMetrics metrics = new EmbedMetrics(registry);
             try (InferenceQueue inference = new InferenceQueue(embedder, batchSize, maxWait, metrics)) {
                 Topology topology = ChipEmbeddingTopology.build(inference, new ChipEmbeddingTopology.Settings(chips,
                         ChipEmbeddingTopology.outputTopic(embedder), dlq, applicationId), metrics);
                 KafkaStreams streams = new KafkaStreams(topology, streamsConfig(bootstrapServers, applicationId, stateDir,
-                        batchSize, replicationFactor));
+                        batchSize, replication));
                 streams.setUncaughtExceptionHandler(new StreamThreadRecovery(5, Duration.ofMinutes(5), java.time.Clock.systemUTC()));
                 CountDownLatch stopped = new CountDownLatch(1);
                 streams.setStateListener((now, before) -> {
@@ -177,10 +179,13 @@ public final class EmbedProcessor implements Callable<Integer> {
         return props;
     }
 
-    private void ensureTopics(List<Topic<?, ?>> topics) {
+    /** Creates missing topics, reports drift and returns the replication factor of the policy, resolved. */
+    private short ensureTopics(List<Topic<?, ?>> topics) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            new TopicAdmin(admin, replicationFactor, Duration.ofSeconds(30)).ensure(topics).mismatches()
+            short replication = TopicAdmin.replicationFactor(admin, replicationFactor, Duration.ofSeconds(30));
+            new TopicAdmin(admin, replication, Duration.ofSeconds(30)).ensure(topics).mismatches()
                     .forEach(LOG::warn);
+            return replication;
         }
     }
 }

@@ -109,8 +109,8 @@ public class ChipPublisher {
                 config.producers() - 1);
         try {
             if (config.ensureTopics()) {
-                TopicAdmin.Report report = new TopicAdmin(admin, config.replicationFactor(), config.maxBlock())
-                        .ensure(List.of(topic));
+                short replication = TopicAdmin.replicationFactor(admin, config.replicationFactor(), config.maxBlock());
+                TopicAdmin.Report report = new TopicAdmin(admin, replication, config.maxBlock()).ensure(List.of(topic));
                 report.mismatches().forEach(LOG::warn);
             }
             fencePreviousRun();

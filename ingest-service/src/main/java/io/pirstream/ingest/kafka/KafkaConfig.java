@@ -19,8 +19,11 @@ public interface KafkaConfig {
     @WithDefault("5s")
     Duration maxBlock();
 
-    /** Replication factor for topics this service creates. */
-    @WithDefault("1")
+    /**
+     * Replication factor of the topics this service creates, and the one existing topics are checked against; 0:
+     * {@code min(3, brokers)}. The same setting, with the same default, in every service.
+     */
+    @WithDefault("0")
     short replicationFactor();
 
     /** Create missing topics at start-up. */
