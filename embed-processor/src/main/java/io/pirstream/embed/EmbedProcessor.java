@@ -170,7 +170,9 @@ public final class EmbedProcessor implements Callable<Integer> {
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), Math.max(batchSize * 4, 100));
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_MESSAGE_BYTES);
+        // the buffer's changelog records are a chip plus its coordinates
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                ChipEmbeddingTopology.PENDING_CHANGELOG_MAX_BYTES);
         // finished embeddings are collected by a wall-clock punctuation, which runs between polls: an idle poll
         // must not hold them back for the default 100 ms
         props.put(StreamsConfig.POLL_MS_CONFIG, 10L);
