@@ -6,6 +6,8 @@ import io.pirstream.schemas.avro.Chip;
 import io.pirstream.schemas.avro.DeadLetter;
 import io.pirstream.schemas.avro.Embedding;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
@@ -31,6 +33,9 @@ public final class ChipEmbeddingTopology {
     static final String EMBEDDER = "chip-embedder";
     static final String EMBEDDINGS_SINK = "embeddings-sink";
     static final String DLQ_SINK = "dlq-sink";
+    /** {@code max.message.bytes} of the buffer's changelog: a chip record and its coordinates, with room to spare. */
+    static final int PENDING_CHANGELOG_MAX_BYTES = Topics.MAX_MESSAGE_BYTES + 64 * 1024;
+
     /** Changelogged buffer of chips waiting for the model. */
     public static final String PENDING_STORE = "pending-chips";
 
@@ -59,8 +64,11 @@ public final class ChipEmbeddingTopology {
                 settings.chips().name());
         topology.addProcessor(EMBEDDER, () -> new ChipEmbeddingProcessor(inference, settings.applicationId(), metrics),
                 SOURCE);
+        // the changelog holds whole chips: created with the broker's default limit (1 MB on a stock broker) a chip
+        // over it failed the task on every retry, so it gets the chips topic's limit plus room for the header
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE),
-                Serdes.String(), Serdes.ByteArray()), EMBEDDER); // logging (the changelog) is on by default
+                Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                String.valueOf(PENDING_CHANGELOG_MAX_BYTES))), EMBEDDER);
         topology.addSink(EMBEDDINGS_SINK, embeddings.name(), embeddings.keySerde().serializer(),
                 cast(embeddings.valueSerde().serializer()), EMBEDDER);
         topology.addSink(DLQ_SINK, settings.dlq().name(), dlqKey, cast(settings.dlq().valueSerde().serializer()),

@@ -95,7 +95,9 @@ public final class EmbedProcessor implements Callable<Integer> {
             description = "Port of /q/health and /q/metrics; 0: any free port, logged (default: ${DEFAULT-VALUE}).")
     int httpPort;
 
-    @Option(names = "--replication-factor", defaultValue = "1", description = "For topics this service creates.")
+    @Option(names = "--replication-factor", defaultValue = "${env:PIRSTREAM_KAFKA_REPLICATION_FACTOR:-0}",
+            description = "Replication factor of the topics this service creates and of its Kafka Streams internal"
+                    + " topics; existing topics are checked against it. 0: min(3, brokers) (default: ${DEFAULT-VALUE}).")
     short replicationFactor;
 
     @Option(names = "--kafka-client-properties", defaultValue = "${env:" + KafkaClientSecurity.FILE_VARIABLE + "}",
@@ -139,14 +141,14 @@ public final class EmbedProcessor implements Callable<Integer> {
             Topic<byte[], DeadLetter> dlq = Topics.DLQ;
             LOG.info("Model {} on {}: {} -> {}", model.version(), model.device(), chips.name(),
                     ChipEmbeddingTopology.outputTopic(embedder).name());
-            ensureTopics(security, List.of(chips, dlq, ChipEmbeddingTopology.outputTopic(embedder)));
+            short replication = ensureTopics(security, List.of(chips, dlq, ChipEmbeddingTopology.outputTopic(embedder)));
 
             EmbedMetrics metrics = new EmbedMetrics(registry);
             try (InferenceQueue inference = new InferenceQueue(embedder, batchSize, maxWait, metrics)) {
                 Topology topology = ChipEmbeddingTopology.build(inference, new ChipEmbeddingTopology.Settings(chips,
                         ChipEmbeddingTopology.outputTopic(embedder), dlq, applicationId), metrics);
                 KafkaStreams streams = new KafkaStreams(topology, security.applyTo(streamsConfig(bootstrapServers,
-                        applicationId, stateDir, batchSize, replicationFactor)));
+                        applicationId, stateDir, batchSize, replication)));
                 streams.setUncaughtExceptionHandler(new StreamThreadRecovery(5, Duration.ofMinutes(5), java.time.Clock.systemUTC()));
                 CountDownLatch stopped = new CountDownLatch(1);
                 streams.setStateListener((now, before) -> {
@@ -180,7 +182,9 @@ public final class EmbedProcessor implements Callable<Integer> {
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), Math.max(batchSize * 4, 100));
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_MESSAGE_BYTES);
+        // the buffer's changelog records are a chip plus its coordinates
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                ChipEmbeddingTopology.PENDING_CHANGELOG_MAX_BYTES);
         // finished embeddings are collected by a wall-clock punctuation, which runs between polls: an idle poll
         // must not hold them back for the default 100 ms
         props.put(StreamsConfig.POLL_MS_CONFIG, 10L);
@@ -189,11 +193,14 @@ public final class EmbedProcessor implements Callable<Integer> {
         return props;
     }
 
-    private void ensureTopics(KafkaClientSecurity security, List<Topic<?, ?>> topics) {
+    /** Creates missing topics, reports drift and returns the replication factor of the policy, resolved. */
+    private short ensureTopics(KafkaClientSecurity security, List<Topic<?, ?>> topics) {
         try (Admin admin = Admin.create(security.apply(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 bootstrapServers)))) {
-            new TopicAdmin(admin, replicationFactor, Duration.ofSeconds(30)).ensure(topics).mismatches()
+            short replication = TopicAdmin.replicationFactor(admin, replicationFactor, Duration.ofSeconds(30));
+            new TopicAdmin(admin, replication, Duration.ofSeconds(30)).ensure(topics).mismatches()
                     .forEach(LOG::warn);
+            return replication;
         }
     }
 }

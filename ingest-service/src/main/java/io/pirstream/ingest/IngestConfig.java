@@ -59,6 +59,20 @@ public interface IngestConfig {
     @WithDefault("5m")
     Duration maxClockSkew();
 
+    /**
+     * Names this instance's transactional producers ({@code pirstream-ingest-<id>-<slot>}); unset: the host name and
+     * the HTTP port. It must stay the same across restarts, so that a restarted instance fences the producers of its
+     * previous run and aborts their open transactions at once, and it must differ between replicas, which would
+     * otherwise fence each other's uploads.
+     */
+    Optional<String> instanceId();
+
+    /**
+     * Folder where an upload's encoded chips wait until all are made (a file per upload in progress, deleted when it
+     * ends; up to the upload's encoded chips in size); unset: the JVM's temporary folder.
+     */
+    Optional<String> spoolDir();
+
     DropFolder dropFolder();
 
     /** The watched folder for drone frames, with a {@code scenes/} sub-folder for scenes. */

@@ -37,14 +37,17 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /**
  * The ingest pipeline shared by every entry point (HTTP frames, HTTP scenes, the drop folder): validate, refuse
- * what would be too much work from the header alone, decode (a bounded number at a time), cut into chips and write
- * them, as they are made, in one Kafka transaction per upload.
+ * what would be too much work from the header alone, decode (a bounded number at a time), cut into chips, spool them
+ * and write them in one Kafka transaction per upload.
  */
 @ApplicationScoped
 public class IngestService {
+
+    private static final Logger LOG = Logger.getLogger(IngestService.class);
 
     /** What kind of upload: frames are camera images, scenes may be large georeferenced rasters. */
     public enum Kind {
@@ -63,6 +66,8 @@ public class IngestService {
     private final DecodingSlots slots;
     private final MeterRegistry metrics;
     private final Clock clock;
+    /** Where an upload's encoded chips wait until all are made. */
+    private final Path spoolDir;
     /** Chips encoded in parallel before they are sent: what an upload holds in memory besides its raster. */
     private final int encodeBatch = 2 * Runtime.getRuntime().availableProcessors();
 
@@ -72,6 +77,7 @@ public class IngestService {
         this.slots = slots;
         this.metrics = metrics;
         this.clock = Clock.systemUTC();
+        this.spoolDir = Path.of(config.spoolDir().orElse(System.getProperty("java.io.tmpdir")));
         try {
             defaultTiler();
         } catch (ProblemException e) {
@@ -161,25 +167,33 @@ public class IngestService {
         // 3. decode; locate: GeoTIFF tags win over request metadata; other CRSs keep pixel windows only
         DecodedImage image = rejectingImages(() -> decoder.decode(bytes));
         Located located = locate(image, metadata);
-        // 4. cut, encode and send chip by chip in one transaction: a batch of encoded chips in memory, not all
+        // 4. cut and encode every chip into the spool (a batch of encoded chips in memory, not all), then send them
+        // in one transaction: it stays open only while they are sent, not while they are made, since every
+        // read_committed reader of the partitions it writes waits for it
         String sceneId = ChipIds.sceneDigest(bytes);
         List<PixelWindow> windows = tiler.windows(image.width(), image.height());
         Instant ingestedAt = clock.instant();
         List<IngestResult.ChipRef> refs = new ArrayList<>(windows.size());
         LongAdder chipBytes = new LongAdder();
-        inTransaction(transaction -> {
+        long cutFrom = System.nanoTime();
+        try (ChipSpool spool = new ChipSpool(spoolDir)) {
             for (int from = 0; from < windows.size(); from += encodeBatch) {
                 List<Chip> batch = windows.subList(from, Math.min(windows.size(), from + encodeBatch)).parallelStream()
                         .map(window -> chip(sceneId, image, window, metadata, located, ingestedAt))
                         .toList();
                 for (Chip chip : batch) {
                     requireFits(chip);
-                    transaction.send(chip);
+                    spool.add(chip);
                     refs.add(ref(chip));
                     chipBytes.add(chip.getImage().remaining());
                 }
             }
-        });
+            long sendFrom = System.nanoTime();
+            inTransaction(transaction -> spool.forEach(transaction::send));
+            LOG.debugf("Scene %s: %d chips (%,d bytes) cut and encoded in %d ms, then sent and committed in %d ms",
+                    sceneId, refs.size(), chipBytes.sum(), (sendFrom - cutFrom) / 1_000_000,
+                    (System.nanoTime() - sendFrom) / 1_000_000);
+        }
         metrics.counter("pirstream.ingest.uploads", "kind", kind.name()).increment();
         metrics.counter("pirstream.ingest.chips", "kind", kind.name()).increment(refs.size());
         metrics.counter("pirstream.ingest.bytes", "kind", kind.name()).increment(bytes.length);

@@ -13,6 +13,13 @@ public interface QueryConfig {
     /** Kafka brokers. */
     String bootstrapServers();
 
+    /**
+     * Replication factor of the topics this service creates and of its Kafka Streams internal topics
+     * ({@code pirstream.kafka.replication-factor}); 0: {@code min(3, brokers)}. Existing topics are checked against it.
+     */
+    @WithDefault("0")
+    short replicationFactor();
+
     /** PIR checkpoint folder used to encode queries; unset: the shipped model. It also names the index's topic. */
     Optional<String> checkpoint();
 

@@ -60,12 +60,14 @@ public class SearchEngine {
     private EmbeddingIndexTopology.Built built;
     private KafkaProducer<byte[], DeadLetter> deadLetters;
     private Topic<String, Embedding> embeddings;
+    private volatile short replicationFactor;
 
     public SearchEngine(QueryConfig config, KafkaClients clients, MeterRegistry metrics, IndexEvents events) {
         this.config = config;
         this.clients = clients;
         this.metrics = metrics;
         this.events = events;
+        this.replicationFactor = config.replicationFactor();
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -75,7 +77,8 @@ public class SearchEngine {
                 embeddings.name());
         try (Admin admin = Admin.create(clients.config(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 config.bootstrapServers())))) {
-            new TopicAdmin(admin, (short) 1, Duration.ofSeconds(30)).ensure(List.of(embeddings, Topics.DLQ))
+            replicationFactor = TopicAdmin.replicationFactor(admin, config.replicationFactor(), Duration.ofSeconds(30));
+            new TopicAdmin(admin, replicationFactor, Duration.ofSeconds(30)).ensure(List.of(embeddings, Topics.DLQ))
                     .mismatches().forEach(LOG::warn);
         } catch (RuntimeException e) {
             LOG.warnf("Could not check topics at start-up: %s", e.getMessage());
@@ -97,6 +100,7 @@ public class SearchEngine {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, streamsReplicationFactor());
         props.put(StreamsConfig.consumerPrefix("max.partition.fetch.bytes"), Topics.MAX_MESSAGE_BYTES);
         // the embeddings are written in transactions: the index must never hold a chip from an aborted one
         props.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
@@ -106,6 +110,19 @@ public class SearchEngine {
         streams.start();
         Gauge.builder("pirstream.query.index.size", this, engine -> engine.indexSize().orElse(-1))
                 .description("Chips searchable").register(metrics);
+    }
+
+    /**
+     * {@code replication.factor} for this service's Kafka Streams internal topics: the replication policy, or -1 (the
+     * broker's default) when it is {@code min(3, brokers)} and the brokers could not be counted at start-up.
+     */
+    public int streamsReplicationFactor() {
+        return replicationFactor == TopicAdmin.AUTO_REPLICATION ? -1 : replicationFactor;
+    }
+
+    /** The replication factor topics are created with and checked against (0: not resolved, Kafka was down). */
+    public short replicationFactor() {
+        return replicationFactor;
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -265,6 +265,8 @@ class QueryServiceIT {
         given().get("/q/health/ready").then().statusCode(200)
                 .body("checks.find { it.name == 'vector-store' }.data.streamsState", equalTo("RUNNING"))
                 .body("checks.find { it.name == 'vector-store' }.data.modelVersion", equalTo(model.version()));
+        given().get("/q/health/live").then().statusCode(200)
+                .body("checks.find { it.name == 'kafka-streams' }.data.index", equalTo("RUNNING"));
         given().get("/q/metrics").then().statusCode(200).body(containsString("pirstream_query_index_size"))
                 .body(containsString("pirstream_query_search_seconds"))
                 .body(containsString("pirstream_query_freshness_seconds"));

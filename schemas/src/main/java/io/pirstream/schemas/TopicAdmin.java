@@ -26,10 +26,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates missing topics with their contract configuration and reports existing topics that differ from
  * it. Idempotent: running it again against the same cluster creates nothing and reports the same.
+ *
+ * <p>It also holds the one replication policy of every service ({@code pirstream.kafka.replication-factor}): the
+ * same factor for the contract topics, for Kafka Streams' internal topics ({@code replication.factor}) and as the
+ * factor existing topics are checked against. {@link #AUTO_REPLICATION} (the default) means
+ * {@code min(3, brokers)}.
  */
 public final class TopicAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+
+    /** Configured replication factor meaning "as many replicas as brokers, at most {@value #MAX_AUTO_REPLICAS}". */
+    public static final short AUTO_REPLICATION = 0;
+    /** Most replicas {@link #AUTO_REPLICATION} asks for. */
+    public static final int MAX_AUTO_REPLICAS = 3;
 
     private final Admin admin;
     private final short replicationFactor;
@@ -48,6 +58,31 @@ public final class TopicAdmin {
         }
         this.replicationFactor = replicationFactor;
         this.timeout = timeout;
+    }
+
+    /**
+     * Resolves the configured replication factor: {@link #AUTO_REPLICATION} becomes {@code min(3, brokers)}, any
+     * other value is used as it is (a topic cannot be created with more replicas than brokers: Kafka says so).
+     *
+     * @throws IllegalArgumentException if {@code configured} is negative
+     * @throws KafkaException if {@code AUTO_REPLICATION} is asked for and the cluster does not answer in time
+     */
+    public static short replicationFactor(Admin admin, short configured, Duration timeout) {
+        if (configured < 0) {
+            throw new IllegalArgumentException("pirstream.kafka.replication-factor must be >= 1, or 0 for min("
+                    + MAX_AUTO_REPLICAS + ", brokers); got " + configured);
+        }
+        if (configured != AUTO_REPLICATION) {
+            return configured;
+        }
+        int brokers = new TopicAdmin(admin, (short) 1, timeout).await(admin.describeCluster().nodes(),
+                "count the brokers").size();
+        return (short) Math.max(1, Math.min(MAX_AUTO_REPLICAS, brokers));
+    }
+
+    /** The replication factor this instance creates topics with and checks them against. */
+    public short replicationFactor() {
+        return replicationFactor;
     }
 
     /** What {@link #ensure} found and did. */
@@ -145,6 +180,9 @@ public final class TopicAdmin {
         if (partitions != topic.partitions()) {
             differences.add("partitions " + partitions + " (contract: " + topic.partitions() + ")");
         }
+        description.partitions().stream().mapToInt(p -> p.replicas().size()).filter(r -> r != replicationFactor)
+                .min().ifPresent(replicas -> differences.add("replication factor " + replicas
+                        + " (pirstream.kafka.replication-factor: " + replicationFactor + ")"));
         Map<String, String> actualValues = new HashMap<>();
         if (actual != null) {
             actual.entries().forEach((ConfigEntry entry) -> actualValues.put(entry.name(), entry.value()));

@@ -81,6 +81,22 @@ abstract class KafkaContractTests {
     }
 
     @Test
+    void ensureTopicsReportsAReplicationFactorOtherThanThePolicy() throws Exception {
+        Topic<String, Chip> chips = Topics.CHIPS.withName("pir.chips." + UUID.randomUUID());
+        try (Admin admin = admin()) {
+            new TopicAdmin(admin, (short) 1, Duration.ofSeconds(30)).ensure(List.of(chips));
+
+            // a single broker: the policy's default resolves to 1, and a policy of 2 finds the topic short of it
+            assertThat(TopicAdmin.replicationFactor(admin, TopicAdmin.AUTO_REPLICATION, Duration.ofSeconds(30)))
+                    .as("min(3, brokers) on one broker").isEqualTo((short) 1);
+            TopicAdmin.Report report = new TopicAdmin(admin, (short) 2, Duration.ofSeconds(30)).ensure(List.of(chips));
+
+            assertThat(report.mismatches()).as("replication drift reported").singleElement().asString()
+                    .contains(chips.name()).contains("replication factor 1 (pirstream.kafka.replication-factor: 2)");
+        }
+    }
+
+    @Test
     void avroRecordsSurviveABrokerAndAbortedTransactionsStayInvisible() throws Exception {
         Topic<String, Chip> chips = Topics.CHIPS.withName("pir.chips." + UUID.randomUUID()).withPartitions(1);
         try (Admin admin = admin()) {

@@ -1,5 +1,6 @@
 package io.pirstream.ingest.kafka;
 
+import io.pirstream.ingest.IngestConfig;
 import io.pirstream.schemas.Topic;
 import io.pirstream.schemas.TopicAccess;
 import io.pirstream.schemas.TopicAdmin;
@@ -8,13 +9,15 @@ import io.pirstream.schemas.avro.Chip;
 import io.pirstream.service.kafka.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -27,12 +30,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * Writes the chips of one frame or scene to Kafka in a single transaction: read-committed readers see all of
  * them or none. Transactional producers are pooled (one transaction at a time each); a producer whose
  * transaction failed is closed and replaced, since its state is unknown.
+ *
+ * <p>Transactional ids are stable per instance and pool slot ({@code pirstream-ingest-<instance id>-<slot>}): at
+ * start-up every slot's producer is initialised, which fences the producers of this instance's previous run and
+ * aborts the transactions they left open (a crash mid-scene). Until then those would hold back every
+ * read_committed reader of the partitions they touched for up to {@code transaction-timeout}.
  */
 @ApplicationScoped
 public class ChipPublisher {
@@ -42,9 +52,11 @@ public class ChipPublisher {
     private final KafkaConfig config;
     private final KafkaClients clients;
     private final Topic<String, Chip> topic;
-    private final String instanceId = UUID.randomUUID().toString();
+    private final String instanceId;
     private final BlockingQueue<Slot> pool;
     private final Admin admin;
+    /** Whether every slot's producer was initialised once, which aborted what the previous run left open. */
+    private volatile boolean previousRunFenced;
 
     /** A pool entry; {@code producer} is created lazily so the service starts while Kafka is down. */
     private final class Slot {
@@ -70,17 +82,24 @@ public class ChipPublisher {
             return producer;
         }
 
+        /** Closes the producer; a graceful close aborts its open transaction if Kafka answers within max-block. */
         void discard() {
             if (producer != null) {
-                producer.close(Duration.ZERO);
+                producer.close(config.maxBlock());
                 producer = null;
             }
         }
     }
 
-    public ChipPublisher(KafkaConfig config, KafkaClients clients) {
+    public ChipPublisher(KafkaConfig config, KafkaClients clients, IngestConfig ingest,
+                         @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080") int httpPort) {
         this.config = config;
         this.clients = clients;
+        this.instanceId = ingest.instanceId().orElseGet(() -> hostName() + "-" + httpPort);
+        if (!instanceId.matches("[A-Za-z0-9._-]{1,200}")) {
+            throw new IllegalStateException("pirstream.ingest.instance-id must be 1..200 letters, digits, '.', '_' or"
+                    + " '-'; got '" + instanceId + "'");
+        }
         this.topic = Topics.CHIPS.withName(this.config.chipsTopic());
         this.pool = new ArrayBlockingQueue<>(this.config.producers());
         for (int i = 0; i < this.config.producers(); i++) {
@@ -93,17 +112,53 @@ public class ChipPublisher {
     }
 
     void onStart(@Observes StartupEvent event) {
-        if (!config.ensureTopics()) {
-            return;
-        }
+        LOG.infof("Transactional ids pirstream-ingest-%s-0..%d (pirstream.ingest.instance-id)", instanceId,
+                config.producers() - 1);
         try {
-            TopicAdmin.Report report = new TopicAdmin(admin, config.replicationFactor(), config.maxBlock())
-                    .ensure(List.of(topic));
-            report.mismatches().forEach(LOG::warn);
+            if (config.ensureTopics()) {
+                short replication = TopicAdmin.replicationFactor(admin, config.replicationFactor(), config.maxBlock());
+                TopicAdmin.Report report = new TopicAdmin(admin, replication, config.maxBlock()).ensure(List.of(topic));
+                report.mismatches().forEach(LOG::warn);
+            }
+            fencePreviousRun();
         } catch (KafkaException e) {
-            LOG.warnf("Could not check topic %s at start-up (%s); readiness stays down until Kafka answers",
-                    topic.name(), e.getMessage());
+            LOG.warnf("Could not check topic %s or initialise its writers at start-up (%s); readiness stays down"
+                    + " until Kafka answers", topic.name(), e.getMessage());
         }
+    }
+
+    /** Until the start-up attempt or a later one succeeded: Kafka was down when this instance started. */
+    @Scheduled(every = "2s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void retryFencing() {
+        if (!previousRunFenced) {
+            try {
+                fencePreviousRun();
+            } catch (RuntimeException e) { // Kafka still down, or every writer busy: next time
+                LOG.debugf("Writers not initialised yet: %s", e.getMessage());
+            }
+        }
+    }
+
+    /** Whether the transactions a previous run of this instance left open are known to be aborted. */
+    public boolean previousRunFenced() {
+        return previousRunFenced;
+    }
+
+    /**
+     * Initialises every slot's producer now rather than at its first upload: initialising a transactional id aborts
+     * whatever transaction a previous producer with that id left open, so a crash mid-upload holds back readers
+     * only until this instance is back, not until the transaction times out.
+     */
+    private void fencePreviousRun() {
+        for (int i = 0; i < config.producers(); i++) {
+            Slot slot = takeSlot();
+            try {
+                slot.producer();
+            } finally {
+                pool.add(slot);
+            }
+        }
+        previousRunFenced = true;
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -234,6 +289,13 @@ public class ChipPublisher {
             LOG.error(message);
             return new KafkaUnavailableException(message, e);
         }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ProducerFencedException) {
+                LOG.errorf("A producer with this instance's transactional id took over: is pirstream.ingest.instance-id"
+                        + " '%s' used by another replica too? Each needs its own", instanceId);
+                break;
+            }
+        }
         return new KafkaUnavailableException("Kafka did not accept the upload's chips for " + topic.name()
                 + " within " + config.maxBlock() + " (" + rootMessage(e) + "); nothing was written", e);
     }
@@ -261,7 +323,7 @@ public class ChipPublisher {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) config.maxBlock().toMillis());
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
-        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 300_000);
+        props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) config.transactionTimeout().toMillis());
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 1024 * 1024);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -277,6 +339,19 @@ public class ChipPublisher {
             }
         }
         return false;
+    }
+
+    /** The host's name ({@code HOSTNAME} first: a Kubernetes pod's name), reduced to the characters an id allows. */
+    private static String hostName() {
+        String name = System.getenv("HOSTNAME");
+        if (name == null || name.isBlank()) {
+            try {
+                name = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                name = "localhost";
+            }
+        }
+        return name.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     private static String rootMessage(Throwable e) {

@@ -19,8 +19,11 @@ public interface KafkaConfig {
     @WithDefault("5s")
     Duration maxBlock();
 
-    /** Replication factor for topics this service creates. */
-    @WithDefault("1")
+    /**
+     * Replication factor of the topics this service creates, and the one existing topics are checked against; 0:
+     * {@code min(3, brokers)}. The same setting, with the same default, in every service.
+     */
+    @WithDefault("0")
     short replicationFactor();
 
     /** Create missing topics at start-up. */
@@ -30,4 +33,12 @@ public interface KafkaConfig {
     /** Concurrent scene transactions (one transactional producer each). */
     @WithDefault("4")
     int producers();
+
+    /**
+     * The broker aborts a transaction its producer has not finished within this time. It bounds how long a writer
+     * that vanished without a successor (a crash of an instance that never comes back under its id) holds back
+     * read_committed readers; an instance restarted under the same id aborts its old transactions at start-up.
+     */
+    @WithDefault("30s")
+    Duration transactionTimeout();
 }

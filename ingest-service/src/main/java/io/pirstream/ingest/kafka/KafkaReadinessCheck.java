@@ -6,7 +6,10 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready only while the Kafka cluster answers and the chips topic exists. */
+/**
+ * Ready only while the Kafka cluster answers, the chips topic exists and the transactions this instance's previous
+ * run left open are aborted (until then they hold back every read_committed reader).
+ */
 @Readiness
 @ApplicationScoped
 public class KafkaReadinessCheck implements HealthCheck {
@@ -24,7 +27,9 @@ public class KafkaReadinessCheck implements HealthCheck {
             int nodes = publisher.admin().describeCluster().nodes().get(3, TimeUnit.SECONDS).size();
             boolean topicExists = publisher.admin().listTopics().names().get(3, TimeUnit.SECONDS)
                     .contains(publisher.topicName());
-            return response.withData("brokers", nodes).withData("topicExists", topicExists).status(topicExists).build();
+            boolean fenced = publisher.previousRunFenced();
+            return response.withData("brokers", nodes).withData("topicExists", topicExists)
+                    .withData("previousRunFenced", fenced).status(topicExists && fenced).build();
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

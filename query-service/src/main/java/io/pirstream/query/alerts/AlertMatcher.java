@@ -128,6 +128,7 @@ public class AlertMatcher {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, query.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, query.stateDir());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, engine.streamsReplicationFactor());
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
         // the buffer is matched by a wall-clock punctuation, which runs between polls: an idle poll must not hold
         // it back for the default 100 ms
@@ -142,7 +143,8 @@ public class AlertMatcher {
                 Topics.embeddings(engine.modelVersion()));
         try (Admin admin = Admin.create(clients.config(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 query.bootstrapServers())))) {
-            new TopicAdmin(admin, (short) 1, Duration.ofSeconds(30)).ensure(topics).mismatches().forEach(LOG::warn);
+            short replicationFactor = TopicAdmin.replicationFactor(admin, engine.replicationFactor(), Duration.ofSeconds(30));
+            new TopicAdmin(admin, replicationFactor, Duration.ofSeconds(30)).ensure(topics).mismatches().forEach(LOG::warn);
         } catch (RuntimeException e) {
             LOG.warnf("Could not check the alert topics at start-up: %s", e.getMessage());
         }
