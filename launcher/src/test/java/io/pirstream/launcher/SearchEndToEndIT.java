@@ -1,11 +1,13 @@
 package io.pirstream.launcher;
 
+import static io.pirstream.launcher.TestChips.chipIds;
+import static io.pirstream.launcher.TestChips.firstChipId;
+import static io.pirstream.launcher.TestChips.png;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pirstream.model.PirModel;
 import io.pirstream.model.synth.SyntheticScenes;
-import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,9 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SearchEndToEndIT {
 
-    private static final Pattern CHIP_ID = Pattern.compile("\"chipId\":\"([0-9a-f]{64})\"");
     private static final ApiKeys KEYS = ApiKeys.random();
 
     @Test
@@ -111,26 +109,5 @@ class SearchEndToEndIT {
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("filtered search: " + response.body()).isEqualTo(200);
         return response.body();
-    }
-
-    private static String firstChipId(String body) {
-        Matcher matcher = CHIP_ID.matcher(body);
-        assertThat(matcher.find()).as("chip id in " + body).isTrue();
-        return matcher.group(1);
-    }
-
-    private static List<String> chipIds(String body) {
-        List<String> ids = new ArrayList<>();
-        Matcher matcher = CHIP_ID.matcher(body);
-        while (matcher.find()) {
-            ids.add(matcher.group(1));
-        }
-        return ids;
-    }
-
-    private static byte[] png(SyntheticScenes.Scene scene) throws java.io.IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(scene.image(), "png", out);
-        return out.toByteArray();
     }
 }

@@ -1,5 +1,8 @@
 package io.pirstream.launcher;
 
+import static io.pirstream.launcher.TestChips.chipIds;
+import static io.pirstream.launcher.TestChips.firstChipId;
+import static io.pirstream.launcher.TestChips.png;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -9,7 +12,6 @@ import io.pirstream.model.synth.SyntheticScenes;
 import io.pirstream.schemas.KafkaClientSecurity;
 import io.pirstream.schemas.TopicAccess;
 import io.pirstream.schemas.Topics;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +31,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -52,7 +53,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SecureStackIT {
 
-    private static final Pattern CHIP_ID = Pattern.compile("\"chipId\":\"([0-9a-f]{64})\"");
     private static final Pattern PASSWORD = Pattern.compile("password=\"([^\"]+)\"");
     private static final ApiKeys KEYS = ApiKeys.random();
 
@@ -128,26 +128,5 @@ class SecureStackIT {
                 .header("Authorization", "Bearer " + KEYS.analyst()).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(json)).build();
         return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String firstChipId(String body) {
-        Matcher matcher = CHIP_ID.matcher(body);
-        assertThat(matcher.find()).as("chip id in " + body).isTrue();
-        return matcher.group(1);
-    }
-
-    private static List<String> chipIds(String body) {
-        List<String> ids = new ArrayList<>();
-        Matcher matcher = CHIP_ID.matcher(body);
-        while (matcher.find()) {
-            ids.add(matcher.group(1));
-        }
-        return ids;
-    }
-
-    private static byte[] png(SyntheticScenes.Scene scene) throws java.io.IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(scene.image(), "png", out);
-        return out.toByteArray();
     }
 }

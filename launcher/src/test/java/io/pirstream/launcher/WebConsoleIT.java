@@ -1,5 +1,6 @@
 package io.pirstream.launcher;
 
+import static io.pirstream.launcher.TestChips.png;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -7,7 +8,6 @@ import io.pirstream.model.PirModel;
 import io.pirstream.model.synth.SyntheticScenes;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.Feedback;
-import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +22,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -46,7 +44,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class WebConsoleIT {
 
-    private static final Pattern CHIP_ID = Pattern.compile("\"chipId\":\"([0-9a-f]{64})\"");
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final double[] ZURICH = {8.50, 47.35};
 
@@ -152,7 +149,7 @@ class WebConsoleIT {
         }
         HttpResponse<String> response = ingest.post("/v1/frames", png(scene), "scene.png", fields);
         assertThat(response.statusCode()).as("upload of %s: %s", scene.label(), response.body()).isEqualTo(200);
-        Matcher matcher = CHIP_ID.matcher(response.body());
+        Matcher matcher = TestChips.CHIP_ID.matcher(response.body());
         assertThat(matcher.find()).as("chip id in the answer").isTrue();
         return matcher.group(1);
     }
@@ -190,11 +187,5 @@ class WebConsoleIT {
             nb += b[i] * b[i];
         }
         return (float) (dot / Math.sqrt(na * nb));
-    }
-
-    private static byte[] png(SyntheticScenes.Scene scene) throws java.io.IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(scene.image(), "png", out);
-        return out.toByteArray();
     }
 }
