@@ -168,6 +168,32 @@ public final class ModelReleases {
         return List.of(withStatus(target, ReleaseStatus.RETIRED, now));
     }
 
+    /**
+     * Replay of a live release: its embedders re-embed {@code pir.chips} from {@code from} (null: the beginning) under
+     * a new application id, and every query replica rebuilds its index of the version from the topic.
+     */
+    public static List<ModelRelease> replay(Snapshot releases, String version, Instant from, Instant now) {
+        ModelRelease target = releases.get(version).orElseThrow(() -> unknown(releases, version));
+        if (!isLive(target)) {
+            throw new Refused("release " + version + " is " + target.getStatus() + ": only ACTIVE and SHADOW releases have"
+                    + " an embedder and indexes to replay into");
+        }
+        return List.of(ModelRelease.newBuilder(target).setReplayGeneration(target.getReplayGeneration() + 1)
+                .setReplayFrom(from).setUpdatedAt(now).build());
+    }
+
+    /**
+     * The id of one release's Kafka Streams application (an embedder, an index): {@code <prefix>-<version>}, with
+     * {@code -r<generation>} after a replay, so that a replay starts from fresh offsets and state.
+     */
+    public static String applicationId(String prefix, ModelRelease release) {
+        return applicationId(prefix, release.getVersion(), release.getReplayGeneration());
+    }
+
+    public static String applicationId(String prefix, String version, int replayGeneration) {
+        return prefix + "-" + version + (replayGeneration == 0 ? "" : "-r" + replayGeneration);
+    }
+
     /** A copy with another status and {@code updatedAt}. */
     public static ModelRelease withStatus(ModelRelease release, ReleaseStatus status, Instant now) {
         return ModelRelease.newBuilder(release).setStatus(status).setUpdatedAt(now).build();
