@@ -112,7 +112,8 @@ public final class ModelReleases {
                                        Instant now) {
         return ModelRelease.newBuilder().setModelName(MODEL_NAME).setVersion(version).setCheckpointUri(checkpointUri)
                 .setSha256(sha256).setParentVersion(null).setStatus(ReleaseStatus.ACTIVE).setSceneClasses(sceneClasses)
-                .setValidationMetrics(Map.of()).setCreatedAt(now).setUpdatedAt(now).build();
+                .setValidationMetrics(Map.of()).setCreatedAt(now).setRefusal(null).setReplaces(null)
+                .setReplayGeneration(0).setReplayFrom(null).setUpdatedAt(now).build();
     }
 
     /**
@@ -178,8 +179,8 @@ public final class ModelReleases {
             throw new Refused("release " + version + " is " + target.getStatus() + ": only ACTIVE and SHADOW releases have"
                     + " an embedder and indexes to replay into");
         }
-        return List.of(ModelRelease.newBuilder(target).setReplayGeneration(target.getReplayGeneration() + 1)
-                .setReplayFrom(from).setUpdatedAt(now).build());
+        return List.of(copy(target).setReplayGeneration(target.getReplayGeneration() + 1).setReplayFrom(from)
+                .setUpdatedAt(now).build());
     }
 
     /**
@@ -196,7 +197,22 @@ public final class ModelReleases {
 
     /** A copy with another status and {@code updatedAt}. */
     public static ModelRelease withStatus(ModelRelease release, ReleaseStatus status, Instant now) {
-        return ModelRelease.newBuilder(release).setStatus(status).setUpdatedAt(now).build();
+        return copy(release).setStatus(status).setUpdatedAt(now).build();
+    }
+
+    /**
+     * A builder with every field of {@code release} set. Not {@code ModelRelease.newBuilder(release)}: its deep copy
+     * resolves the enum class through the thread's context class loader, which in Quarkus may be another one.
+     */
+    public static ModelRelease.Builder copy(ModelRelease release) {
+        return ModelRelease.newBuilder().setModelName(release.getModelName()).setVersion(release.getVersion())
+                .setCheckpointUri(release.getCheckpointUri()).setSha256(release.getSha256())
+                .setParentVersion(release.getParentVersion()).setStatus(release.getStatus())
+                .setSceneClasses(List.copyOf(release.getSceneClasses()))
+                .setValidationMetrics(Map.copyOf(release.getValidationMetrics())).setCreatedAt(release.getCreatedAt())
+                .setRefusal(release.getRefusal()).setReplaces(release.getReplaces())
+                .setReplayGeneration(release.getReplayGeneration()).setReplayFrom(release.getReplayFrom())
+                .setUpdatedAt(release.getUpdatedAt());
     }
 
     static Instant changedAt(ModelRelease release) {

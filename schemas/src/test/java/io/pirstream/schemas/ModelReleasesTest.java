@@ -14,7 +14,7 @@ class ModelReleasesTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     private static ModelRelease release(String version, ReleaseStatus status) {
-        return ModelRelease.newBuilder(ModelReleases.genesis(version, "file:/models/" + version, "ab", List.of("x"), T0))
+        return ModelReleases.copy(ModelReleases.genesis(version, "file:/models/" + version, "ab", List.of("x"), T0))
                 .setStatus(status).build();
     }
 
@@ -41,7 +41,7 @@ class ModelReleasesTest {
 
     @Test
     void transitionsThatCannotWorkAreRefusedWithTheReason() {
-        ModelRelease refused = ModelRelease.newBuilder(release("bad", ReleaseStatus.REFUSED))
+        ModelRelease refused = ModelReleases.copy(release("bad", ReleaseStatus.REFUSED))
                 .setRefusal("rsicd mR fell 3.1 points").build();
         ModelReleases.Snapshot releases = snapshot(release("v1", ReleaseStatus.ACTIVE), refused,
                 release("old", ReleaseStatus.RETIRED));
