@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pirstream.model.DeviceChoice;
 import io.pirstream.model.PirModel;
 import io.pirstream.schemas.KafkaClientSecurity;
+import io.pirstream.schemas.ModelReleases;
 import io.pirstream.schemas.Topic;
 import io.pirstream.schemas.TopicAccess;
 import io.pirstream.schemas.TopicAdmin;
@@ -32,9 +33,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The embed-processor application: loads the PIR model, runs {@link ChipEmbeddingTopology} with exactly-once
- * processing, and serves health and metrics over HTTP. Run several instances with the same application id to share
- * the partitions of {@code pir.chips}.
+ * The embed-processor application: runs {@link ChipEmbeddingTopology} with exactly-once processing for every live
+ * model release ({@link EmbeddingPipelines}), and serves health and metrics over HTTP. Run several instances with the
+ * same application id prefix to share the partitions of {@code pir.chips}.
  */
 @Command(name = "embed-processor", mixinStandardHelpOptions = true,
         description = "Embeds every chip on pir.chips with the PIR model into pir.embeddings.<model version>.")
@@ -56,11 +57,13 @@ public final class EmbedProcessor implements Callable<Integer> {
     String bootstrapServers;
 
     @Option(names = "--application-id", defaultValue = "${env:PIRSTREAM_EMBED_APPLICATION_ID:-" + TopicAccess.EMBED_APPLICATION_ID + "}",
-            description = "Kafka Streams application id; instances with the same id share the work (default: ${DEFAULT-VALUE}).")
+            description = "Prefix of the Kafka Streams application ids, <prefix>-<model version>; instances with the same"
+                    + " prefix share the work (default: ${DEFAULT-VALUE}).")
     String applicationId;
 
     @Option(names = "--checkpoint", defaultValue = "${env:PIRSTREAM_CHECKPOINT}",
-            description = "PIR checkpoint folder (env PIRSTREAM_CHECKPOINT; default: the shipped model).")
+            description = "PIR checkpoint folder run while pir.models has no active release (env PIRSTREAM_CHECKPOINT;"
+                    + " default: the shipped model).")
     Path checkpoint;
 
     @Option(names = "--device", defaultValue = "${env:PIRSTREAM_EMBED_DEVICE:-auto}",
@@ -107,6 +110,11 @@ public final class EmbedProcessor implements Callable<Integer> {
                     + " PIRSTREAM_KAFKA_SSL_..., which win over the file (default: none, plaintext).")
     Path kafkaClientProperties;
 
+    @Option(names = "--follow-releases", defaultValue = "${env:PIRSTREAM_EMBED_FOLLOW_RELEASES:-true}", negatable = true,
+            description = "Run one embedder per live release on pir.models (ACTIVE and SHADOW), the checkpoint above"
+                    + " while none is active; --no-follow-releases: only the checkpoint above (default: ${DEFAULT-VALUE}).")
+    boolean followReleases;
+
     @Option(names = "--chips-topic", defaultValue = "pir.chips", description = "Input topic (default: ${DEFAULT-VALUE}).")
     String chipsTopic;
 
@@ -135,39 +143,38 @@ public final class EmbedProcessor implements Callable<Integer> {
         int modelThreads = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
         System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(modelThreads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        try (PirModel model = checkpoint == null ? PirModel.loadDefault(deviceChoice) : PirModel.load(checkpoint, deviceChoice)) {
-            ChipEmbedder embedder = new ChipEmbedder(model);
-            Topic<String, Chip> chips = Topics.CHIPS.withName(chipsTopic);
-            Topic<byte[], DeadLetter> dlq = Topics.DLQ;
-            LOG.info("Model {} on {}: {} -> {}", model.version(), model.device(), chips.name(),
-                    ChipEmbeddingTopology.outputTopic(embedder).name());
-            short replication = ensureTopics(security, List.of(chips, dlq, ChipEmbeddingTopology.outputTopic(embedder)));
-
-            EmbedMetrics metrics = new EmbedMetrics(registry);
-            try (InferenceQueue inference = new InferenceQueue(embedder, batchSize, maxWait, metrics)) {
-                Topology topology = ChipEmbeddingTopology.build(inference, new ChipEmbeddingTopology.Settings(chips,
-                        ChipEmbeddingTopology.outputTopic(embedder), dlq, applicationId), metrics);
-                KafkaStreams streams = new KafkaStreams(topology, security.applyTo(streamsConfig(bootstrapServers,
-                        applicationId, stateDir, batchSize, replication)));
-                streams.setUncaughtExceptionHandler(new StreamThreadRecovery(5, Duration.ofMinutes(5), java.time.Clock.systemUTC()));
-                CountDownLatch stopped = new CountDownLatch(1);
-                streams.setStateListener((now, before) -> {
-                    LOG.info("Streams state {} -> {}", before, now);
-                    if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
-                        stopped.countDown();
-                    }
-                });
-                try (HealthServer http = HealthServer.start(httpHost, httpPort, streams::state, registry, model.version())) {
-                    LOG.info("Health and metrics on http://{}:{}/q/health, /q/metrics", httpHost, http.port());
-                    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                        streams.close(Duration.ofSeconds(30));
-                        stopped.countDown();
-                    }, "embed-processor-shutdown"));
-                    streams.start();
-                    stopped.await();
-                    return streams.state() == KafkaStreams.State.ERROR ? 1 : 0;
-                }
+        Topic<String, Chip> chips = Topics.CHIPS.withName(chipsTopic);
+        Topic<byte[], DeadLetter> dlq = Topics.DLQ;
+        short replication = ensureTopics(security, List.of(chips, dlq, Topics.MODELS));
+        CountDownLatch stopped = new CountDownLatch(1);
+        EmbeddingPipelines.Settings settings = new EmbeddingPipelines.Settings(bootstrapServers, security, applicationId,
+                stateDir, batchSize, maxWait, replication, chips, dlq, deviceChoice, registry);
+        try (EmbeddingPipelines pipelines = new EmbeddingPipelines(settings,
+                () -> checkpoint == null ? PirModel.loadDefault(deviceChoice) : PirModel.load(checkpoint, deviceChoice),
+                stopped::countDown);
+                HealthServer http = HealthServer.start(httpHost, httpPort, pipelines::state, registry, pipelines::describe)) {
+            LOG.info("Health and metrics on http://{}:{}/q/health, /q/metrics", httpHost, http.port());
+            ModelReleases.Watcher watcher = null;
+            if (followReleases) {
+                watcher = new ModelReleases.Watcher(security.apply(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers)), pipelines::apply);
+            } else {
+                pipelines.apply(ModelReleases.Snapshot.empty());
             }
+            ModelReleases.Watcher releases = watcher;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (releases != null) {
+                    releases.close();
+                }
+                pipelines.close();
+                stopped.countDown();
+            }, "embed-processor-shutdown"));
+            stopped.await();
+            boolean failed = pipelines.state() == KafkaStreams.State.ERROR;
+            if (releases != null) {
+                releases.close();
+            }
+            return failed ? 1 : 0;
         }
     }
 

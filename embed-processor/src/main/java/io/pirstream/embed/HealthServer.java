@@ -35,21 +35,21 @@ final class HealthServer implements AutoCloseable {
 
     /** Serves on {@code host} (an address or name; 0.0.0.0 for every interface) and {@code port} (0: any free). */
     static HealthServer start(String host, int port, Supplier<KafkaStreams.State> state,
-                              PrometheusMeterRegistry registry, String modelVersion) {
+                              PrometheusMeterRegistry registry, Supplier<String> models) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
             server.createContext("/q/health/ready", exchange -> {
                 KafkaStreams.State now = state.get();
-                health(exchange, now == KafkaStreams.State.RUNNING, now, modelVersion);
+                health(exchange, now == KafkaStreams.State.RUNNING, now, models.get());
             });
             server.createContext("/q/health/live", exchange -> {
                 KafkaStreams.State now = state.get();
                 health(exchange, now != KafkaStreams.State.ERROR && now != KafkaStreams.State.PENDING_ERROR,
-                        now, modelVersion);
+                        now, models.get());
             });
             server.createContext("/q/health", exchange -> {
                 KafkaStreams.State now = state.get();
-                health(exchange, now == KafkaStreams.State.RUNNING, now, modelVersion);
+                health(exchange, now == KafkaStreams.State.RUNNING, now, models.get());
             });
             server.createContext("/q/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4",
                     registry.scrape()));
@@ -60,11 +60,11 @@ final class HealthServer implements AutoCloseable {
         }
     }
 
-    private static void health(HttpExchange exchange, boolean up, KafkaStreams.State state, String modelVersion)
+    private static void health(HttpExchange exchange, boolean up, KafkaStreams.State state, String models)
             throws IOException {
         String status = up ? "UP" : "DOWN";
         String body = "{\"status\":\"" + status + "\",\"checks\":[{\"name\":\"kafka-streams\",\"status\":\"" + status
-                + "\",\"data\":{\"state\":\"" + state + "\",\"modelVersion\":\"" + modelVersion + "\"}}]}";
+                + "\",\"data\":{\"state\":\"" + state + "\",\"models\":\"" + models.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}}]}";
         respond(exchange, up ? 200 : 503, "application/json", body);
     }
 

@@ -39,7 +39,7 @@ class HealthServerTest {
     void onLoopbackItAnswersLocallyAndRefusesOtherAddresses() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (HealthServer server = HealthServer.start(EmbedProcessor.DEFAULT_HTTP_HOST, 0,
-                () -> KafkaStreams.State.RUNNING, registry, "test-model")) {
+                () -> KafkaStreams.State.RUNNING, registry, () -> "test-model")) {
             assertThat(server.address().getAddress().isLoopbackAddress()).as("bound to loopback: " + server.address())
                     .isTrue();
             HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(

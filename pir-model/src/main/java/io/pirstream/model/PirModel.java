@@ -89,7 +89,7 @@ public final class PirModel implements AutoCloseable {
         throw new CheckpointException("no shipped checkpoint: neither classpath " + DEFAULT_RESOURCE + " nor the repository copy exists");
     }
 
-    private static PirModel fromLoaded(Checkpoint.Loaded loaded, DeviceChoice device) {
+    static PirModel fromLoaded(Checkpoint.Loaded loaded, DeviceChoice device) {
         Checkpoint.Manifest m = loaded.manifest();
         Device d = device.resolve();
         NDManager manager = NDManager.newBaseManager(d);

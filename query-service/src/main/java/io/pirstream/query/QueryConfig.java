@@ -20,10 +20,31 @@ public interface QueryConfig {
     @WithDefault("0")
     short replicationFactor();
 
-    /** PIR checkpoint folder used to encode queries; unset: the shipped model. It also names the index's topic. */
+    /**
+     * PIR checkpoint folder served while {@code pir.models} has no active release; unset: the shipped model. Its
+     * version names the index's topic.
+     */
     Optional<String> checkpoint();
 
-    /** Kafka Streams application id; every instance needs its own (each holds every vector). */
+    /** Follow the releases on {@code pir.models} (an index per live release, a flip when the active one changes). */
+    @WithDefault("true")
+    boolean followReleases();
+
+    /** How long a new active version's index must stay caught up before searches flip to it. */
+    @WithDefault("1s")
+    Duration flipSettle();
+
+    /**
+     * Longest wait for a new active version's index to hold as many chips as the serving one; after it, the flip
+     * happens once the index has applied its whole topic (chips the new model refused are dead letters).
+     */
+    @WithDefault("10m")
+    Duration flipMaxWait();
+
+    /**
+     * Prefix of the Kafka Streams application ids of the indexes, {@code <prefix>-<model version>}; every instance
+     * needs its own (each holds every vector).
+     */
     @WithDefault(TopicAccess.QUERY_APPLICATION_ID)
     String applicationId();
 

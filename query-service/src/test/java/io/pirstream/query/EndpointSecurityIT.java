@@ -36,7 +36,8 @@ class EndpointSecurityIT {
             Map.entry("PUT /v1/subscriptions/{id}", Set.of(Roles.ANALYST, Roles.OPERATOR)),
             Map.entry("DELETE /v1/subscriptions/{id}", Set.of(Roles.ANALYST, Roles.OPERATOR)),
             Map.entry("GET /v1/alerts/stream", Set.of(Roles.ANALYST, Roles.OPERATOR)),
-            Map.entry("GET /v1/index/stream", Set.of(Roles.ANALYST, Roles.OPERATOR)));
+            Map.entry("GET /v1/index/stream", Set.of(Roles.ANALYST, Roles.OPERATOR)),
+            Map.entry("GET /v1/models", Set.of(Roles.ANALYST, Roles.OPERATOR)));
 
     /** A key of each role, as configured for tests in application.properties. */
     static final Map<String, String> KEYS = Map.of(

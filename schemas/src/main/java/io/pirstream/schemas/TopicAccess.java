@@ -2,6 +2,7 @@ package io.pirstream.schemas;
 
 import static org.apache.kafka.common.acl.AclOperation.ALL;
 import static org.apache.kafka.common.acl.AclOperation.CREATE;
+import static org.apache.kafka.common.acl.AclOperation.DELETE;
 import static org.apache.kafka.common.acl.AclOperation.DESCRIBE;
 import static org.apache.kafka.common.acl.AclOperation.DESCRIBE_CONFIGS;
 import static org.apache.kafka.common.acl.AclOperation.READ;
@@ -35,9 +36,15 @@ import org.apache.kafka.common.resource.ResourceType;
  */
 public final class TopicAccess {
 
-    /** Application id of the embed-processor's Streams application. */
+    /**
+     * Application id prefix of the embed-processor's Streams applications: one per live model release,
+     * {@code <prefix>-<version>}.
+     */
     public static final String EMBED_APPLICATION_ID = "pirstream-embed";
-    /** Application id of the query service's index (one per instance in production: give each its own). */
+    /**
+     * Application id prefix of the query service's indexes, {@code <prefix>-<version>} (one per instance in production:
+     * give each its own prefix).
+     */
     public static final String QUERY_APPLICATION_ID = "pirstream-query";
     /** Application id of the alert matcher (the same on every replica). */
     public static final String ALERTS_APPLICATION_ID = "pirstream-alerts";
@@ -45,12 +52,18 @@ public final class TopicAccess {
     public static final String WEBHOOKS_GROUP_ID = "pirstream-webhooks";
     /** Prefix of the ingest service's transactional ids ({@code <prefix><instance>-<n>}). */
     public static final String INGEST_TRANSACTIONAL_ID_PREFIX = "pirstream-ingest-";
+    /** Prefix of the transactional ids that write {@code pir.models} (the fine-tune job and the admin CLI). */
+    public static final String RELEASES_TRANSACTIONAL_ID_PREFIX = "pirstream-releases-";
 
     /** The services, each with its own principal. */
     public enum Service {
         INGEST("pirstream-ingest"),
         EMBED("pirstream-embed"),
-        QUERY("pirstream-query");
+        QUERY("pirstream-query"),
+        /** The fine-tune job: reads feedback and the chips it names, publishes candidate releases. */
+        FINETUNE("pirstream-finetune"),
+        /** The operators' CLI (pir-admin): release transitions, replay, progress; retiring deletes a topic. */
+        ADMIN("pirstream-admin");
 
         private final String user;
 
@@ -92,6 +105,7 @@ public final class TopicAccess {
             }
             case EMBED -> {
                 reads(grants, topic(Topics.CHIPS));
+                reads(grants, topic(Topics.MODELS));
                 writes(grants, embeddingTopics());
                 writes(grants, topic(Topics.DLQ));
                 streamsApplication(grants, EMBED_APPLICATION_ID, true);
@@ -112,6 +126,24 @@ public final class TopicAccess {
                 writes(grants, topic(Topics.FEEDBACK));
                 reads(grants, topic(Topics.FEEDBACK));
                 writes(grants, topic(Topics.DLQ));
+                // which model answers: the index and the matcher follow the releases
+                reads(grants, topic(Topics.MODELS));
+            }
+            case FINETUNE -> {
+                reads(grants, topic(Topics.FEEDBACK));
+                reads(grants, topic(Topics.CHIPS));
+                reads(grants, topic(Topics.MODELS));
+                writes(grants, topic(Topics.MODELS));
+                transactionalIds(grants, RELEASES_TRANSACTIONAL_ID_PREFIX);
+            }
+            case ADMIN -> {
+                reads(grants, topic(Topics.MODELS));
+                writes(grants, topic(Topics.MODELS));
+                transactionalIds(grants, RELEASES_TRANSACTIONAL_ID_PREFIX);
+                // progress: end offsets of chips and embeddings, committed offsets of the embedders' groups
+                add(grants, topic(Topics.CHIPS), DESCRIBE);
+                add(grants, embeddingTopics(), DESCRIBE, DELETE);
+                add(grants, new ResourcePattern(ResourceType.GROUP, EMBED_APPLICATION_ID, PatternType.PREFIXED), DESCRIBE);
             }
             default -> throw new AssertionError(service);
         }
@@ -157,14 +189,21 @@ public final class TopicAccess {
         add(grants, new ResourcePattern(ResourceType.GROUP, groupId, PatternType.LITERAL), READ, DESCRIBE);
     }
 
+    private static void groups(Map<ResourcePattern, Set<AclOperation>> grants, String prefix) {
+        add(grants, new ResourcePattern(ResourceType.GROUP, prefix, PatternType.PREFIXED), READ, DESCRIBE);
+    }
+
     private static void transactionalIds(Map<ResourcePattern, Set<AclOperation>> grants, String prefix) {
         add(grants, new ResourcePattern(ResourceType.TRANSACTIONAL_ID, prefix, PatternType.PREFIXED), WRITE, DESCRIBE);
     }
 
-    /** Group, internal topics ({@code <id>-...}: changelogs, repartition) and, with exactly-once, transactional ids. */
+    /**
+     * Groups ({@code <id>} and {@code <id>-<version>}), internal topics ({@code <id>-...}: changelogs, repartition) and,
+     * with exactly-once, transactional ids (the same prefix).
+     */
     private static void streamsApplication(Map<ResourcePattern, Set<AclOperation>> grants, String applicationId,
                                            boolean exactlyOnce) {
-        group(grants, applicationId);
+        groups(grants, applicationId);
         add(grants, new ResourcePattern(ResourceType.TOPIC, applicationId + "-", PatternType.PREFIXED), ALL);
         if (exactlyOnce) {
             transactionalIds(grants, applicationId + "-");

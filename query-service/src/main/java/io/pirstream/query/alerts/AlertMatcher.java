@@ -15,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -44,6 +45,7 @@ public class AlertMatcher {
     private volatile KafkaStreams streams;
     private volatile AlertTopology.Built built;
     private volatile boolean wasRunning;
+    private volatile Instant alertFrom = Instant.EPOCH;
 
     public AlertMatcher(QueryConfig query, KafkaClients clients, AlertsConfig config, SearchEngine engine,
                         DeadLetterPublisher deadLetters, MeterRegistry registry) {
@@ -58,7 +60,7 @@ public class AlertMatcher {
     // after the search engine has loaded the model
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) StartupEvent event) {
         ensureTopics();
-        start();
+        start(engine.activeSince().map(since -> since.minus(AlertRollover.REPLAY_MARGIN)).orElse(Instant.EPOCH));
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -67,12 +69,28 @@ public class AlertMatcher {
 
     /** Starts the matcher (again, after {@link #stop}: tests use this to restart it). */
     public synchronized void start() {
+        start(alertFrom);
+    }
+
+    /**
+     * Restarts the matcher on the serving model's embeddings, matching chips ingested from {@code from} on (after a
+     * flip: a margin before it, so that no chip ingested around the flip is missed; the alerted store keeps the
+     * ones the previous version already alerted on from alerting twice).
+     */
+    public synchronized void restart(Instant from) {
+        stop();
+        start(from);
+    }
+
+    private void start(Instant from) {
         if (streams != null) {
             return;
         }
-        AlertTopology.Settings settings = new AlertTopology.Settings(engine.modelVersion(), engine.dimension(),
-                Topics.embeddings(engine.modelVersion()), Topics.QUERIES, Topics.ALERTS, Topics.DLQ,
-                config.applicationId(), config.maxBatch(), config.matchInterval());
+        alertFrom = from;
+        String version = engine.modelVersion();
+        AlertTopology.Settings settings = new AlertTopology.Settings(version, engine.dimension(),
+                Topics.embeddings(version), Topics.QUERIES, Topics.ALERTS, Topics.DLQ,
+                config.applicationId(), config.maxBatch(), config.matchInterval(), from);
         built = AlertTopology.build(settings, metrics, deadLetters::publish);
         wasRunning = false;
         streams = new KafkaStreams(built.topology(), streamsConfig());
@@ -83,8 +101,8 @@ public class AlertMatcher {
             }
         });
         streams.start();
-        LOG.infof("Alert matcher %s matches %s against the standing queries of model %s", config.applicationId(),
-                settings.embeddings().name(), engine.modelVersion());
+        LOG.infof("Alert matcher %s matches %s against the standing queries of model %s (chips ingested from %s)",
+                config.applicationId(), settings.embeddings().name(), version, from);
     }
 
     /** Stops the matcher; its state stays in the state directory. */

@@ -7,6 +7,7 @@ import io.pirstream.schemas.avro.DeadLetter;
 import io.pirstream.schemas.avro.Embedding;
 import io.pirstream.schemas.avro.StandingQuery;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -48,12 +49,16 @@ public final class AlertTopology {
 
     /**
      * @param applicationId the shared Streams application id (also names the processor on dead letters)
+     * @param alertFrom embeddings of chips ingested before this are not matched: after a flip, the new version's topic
+     *     replays every chip, and old imagery is not news (the previous version alerted on it when it was new)
      */
     public record Settings(String modelVersion, int dimension, Topic<String, Embedding> embeddings,
                            Topic<String, StandingQuery> queries, Topic<String, Alert> alerts,
-                           Topic<byte[], DeadLetter> dlq, String applicationId, int maxBatch, Duration matchInterval) {
+                           Topic<byte[], DeadLetter> dlq, String applicationId, int maxBatch, Duration matchInterval,
+                           Instant alertFrom) {
 
         public Settings {
+            alertFrom = alertFrom == null ? Instant.EPOCH : alertFrom;
             if (maxBatch < 1) {
                 throw new IllegalArgumentException("maxBatch must be >= 1, got " + maxBatch);
             }
@@ -62,7 +67,7 @@ public final class AlertTopology {
         /** Defaults for a model: the contract topics, batches of {@link #DEFAULT_MAX_BATCH}. */
         public static Settings of(String modelVersion, int dimension, String applicationId) {
             return new Settings(modelVersion, dimension, Topics.embeddings(modelVersion), Topics.QUERIES, Topics.ALERTS,
-                    Topics.DLQ, applicationId, DEFAULT_MAX_BATCH, DEFAULT_MATCH_INTERVAL);
+                    Topics.DLQ, applicationId, DEFAULT_MAX_BATCH, DEFAULT_MATCH_INTERVAL, Instant.EPOCH);
         }
     }
 

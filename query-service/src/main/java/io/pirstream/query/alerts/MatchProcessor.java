@@ -67,8 +67,9 @@ final class MatchProcessor implements Processor<String, byte[], Object, Object> 
             buffer.delete(record.key()); // the chip was deleted: nothing to match
             return;
         }
+        Embedding embedding;
         try {
-            decode(record.key(), record.value());
+            embedding = decode(record.key(), record.value());
         } catch (RuntimeException e) {
             var metadata = context.recordMetadata().orElseThrow();
             context.forward(new Record<>(record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
@@ -76,6 +77,10 @@ final class MatchProcessor implements Processor<String, byte[], Object, Object> 
                             record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), record.value(),
                             settings.applicationId(), e, Instant.now()), record.timestamp()), AlertTopology.DLQ_SINK);
             return;
+        }
+        if (embedding.getIngestedAt() == null ? settings.alertFrom().isAfter(Instant.EPOCH)
+                : embedding.getIngestedAt().isBefore(settings.alertFrom())) {
+            return; // imagery older than this matcher's start: replayed into a new version's topic, not news
         }
         buffer.put(record.key(), record.value());
         if (++buffered >= settings.maxBatch()) {

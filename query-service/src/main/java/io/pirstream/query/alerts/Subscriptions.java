@@ -1,5 +1,6 @@
 package io.pirstream.query.alerts;
 
+import io.pirstream.model.PirModel;
 import io.pirstream.query.QueryConfig;
 import io.pirstream.query.SearchEngine;
 import io.pirstream.schemas.Topics;
@@ -156,13 +157,39 @@ public class Subscriptions {
      * builder copy, is resolved through the thread's context class loader, which in Quarkus may be the wrong one.
      */
     private StandingQuery.Builder encode(StandingQuery.Builder builder, Spec spec) {
-        float[] vector = engine.embedText(spec.text());
+        PirModel model = engine.model(); // once: the version and the vector must come from the same model
+        return builder.setText(spec.text()).setThreshold(spec.threshold()).setFilters(spec.filters())
+                .setWebhookUrl(spec.webhookUrl()).setModelVersion(model.version()).setVector(vector(model, spec.text()));
+    }
+
+    private static List<Float> vector(PirModel model, String text) {
+        float[] vector = model.embedTexts(List.of(text))[0];
         List<Float> values = new ArrayList<>(vector.length);
         for (float v : vector) {
             values.add(v);
         }
-        return builder.setText(spec.text()).setThreshold(spec.threshold()).setFilters(spec.filters())
-                .setWebhookUrl(spec.webhookUrl()).setModelVersion(engine.modelVersion()).setVector(values);
+        return values;
+    }
+
+    /**
+     * Re-encodes every standing query that another model encoded with {@code model} (at a flip), keeping everything
+     * else; returns how many were rewritten. Replicas that flip at the same time write the same records.
+     */
+    public int reencode(PirModel model) {
+        int rewritten = 0;
+        for (StandingQuery query : matcher.subscriptions().all()) {
+            if (model.version().equals(query.getModelVersion())) {
+                continue;
+            }
+            StandingQuery encoded = StandingQuery.newBuilder().setSubscriptionId(query.getSubscriptionId())
+                    .setText(query.getText()).setThreshold(query.getThreshold()).setFilters(query.getFilters())
+                    .setOwner(query.getOwner()).setCreatedAt(query.getCreatedAt()).setModelVersion(model.version())
+                    .setVector(vector(model, query.getText())).setWebhookUrl(query.getWebhookUrl())
+                    .setUpdatedAt(query.getUpdatedAt()).build();
+            write(query.getSubscriptionId(), encoded);
+            rewritten++;
+        }
+        return rewritten;
     }
 
     private Saved saved(StandingQuery query) {

@@ -106,12 +106,12 @@ public class SearchResource {
         return Response.ok(bytes, "image/jpeg").header("Cache-Control", "max-age=86400").build();
     }
 
-    private SearchResponse timed(java.util.function.Supplier<List<Hit>> search) {
+    private SearchResponse timed(java.util.function.Supplier<SearchEngine.Answer> search) {
         long start = System.nanoTime();
-        List<Hit> hits = search.get();
+        SearchEngine.Answer answer = search.get();
         long nanos = System.nanoTime() - start;
         latency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-        return SearchResponse.of(engine.modelVersion(), nanos / 1000, hits);
+        return SearchResponse.of(answer.modelVersion(), nanos / 1000, answer.hits());
     }
 
     private static <T> T ready(java.util.function.Supplier<T> action) {

@@ -58,7 +58,7 @@ class AlertTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         AlertTopology.Settings settings = new AlertTopology.Settings(VERSION, DIM, embeddings, Topics.QUERIES,
-                Topics.ALERTS, Topics.DLQ, "alerts-test", 4, Duration.ofMillis(10));
+                Topics.ALERTS, Topics.DLQ, "alerts-test", 4, Duration.ofMillis(10), null);
         AlertTopology.Built built = AlertTopology.build(settings, new AlertMetrics(new SimpleMeterRegistry(), () -> 0),
                 globalDeadLetters::add);
         driver = new TopologyTestDriver(built.topology(), props);
