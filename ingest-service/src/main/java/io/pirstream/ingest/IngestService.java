@@ -5,19 +5,19 @@ import io.pirstream.service.api.ProblemException;
 import io.pirstream.ingest.imagery.ChipEncoder;
 import io.pirstream.ingest.imagery.ChipFormat;
 import io.pirstream.ingest.imagery.ChipIds;
-import io.pirstream.ingest.imagery.DecodedImage;
 import io.pirstream.ingest.imagery.GeoBounds;
 import io.pirstream.ingest.imagery.GeoReference;
-import io.pirstream.ingest.imagery.ImageDecoder;
-import io.pirstream.ingest.imagery.ImageFormat;
-import io.pirstream.ingest.imagery.ImageHeader;
-import io.pirstream.ingest.imagery.ImageLimits;
-import io.pirstream.ingest.imagery.ImageRejectedException;
 import io.pirstream.ingest.imagery.PixelWindow;
 import io.pirstream.ingest.imagery.Tiler;
 import io.pirstream.ingest.kafka.ChipPublisher;
 import io.pirstream.ingest.kafka.KafkaUnavailableException;
 import io.pirstream.ingest.kafka.WritersBusyException;
+import io.pirstream.imagery.DecodedImage;
+import io.pirstream.imagery.ImageDecoder;
+import io.pirstream.imagery.ImageFormat;
+import io.pirstream.imagery.ImageHeader;
+import io.pirstream.imagery.ImageLimits;
+import io.pirstream.imagery.ImageRejectedException;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.Chip;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -305,7 +305,7 @@ public class IngestService {
     }
 
     private Located locate(DecodedImage image, UploadMetadata metadata) {
-        GeoReference geo = image.geo();
+        GeoReference geo = GeoReference.of(image);
         if (geo.hasBounds()) {
             return new Located("WGS84", geo, null, null);
         }
