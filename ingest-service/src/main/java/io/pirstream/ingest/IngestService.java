@@ -34,6 +34,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -233,7 +234,7 @@ public class IngestService {
      * chips), as far as this instance's catalog knows them.
      */
     private SceneManifest manifest(String sceneId, List<IngestResult.ChipRef> refs, Instant now) {
-        java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>(catalog.chipIds(sceneId).orElse(List.of()));
+        LinkedHashSet<String> ids = new LinkedHashSet<>(catalog.chipIds(sceneId).orElse(List.of()));
         refs.forEach(ref -> ids.add(ref.chipId()));
         return SceneManifest.newBuilder().setSceneId(sceneId).setChipIds(List.copyOf(ids)).setUpdatedAt(now).build();
     }

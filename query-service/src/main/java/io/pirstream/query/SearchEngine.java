@@ -8,6 +8,7 @@ import io.pirstream.query.index.EmbeddingIndexTopology;
 import io.pirstream.query.index.Hit;
 import io.pirstream.query.index.SearchFilters;
 import io.pirstream.query.index.VectorIndex;
+import io.pirstream.query.index.VectorStore;
 import io.pirstream.schemas.Topic;
 import io.pirstream.schemas.TopicAdmin;
 import io.pirstream.schemas.Topics;
@@ -20,6 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -105,6 +107,8 @@ public class SearchEngine {
         // the embeddings are written in transactions: the index must never hold a chip from an aborted one
         props.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
+        VectorStore.discardIfStale(Path.of(config.stateDir()), config.applicationId(), Instant.now(),
+                VectorStore.MAX_OFFLINE).ifPresent(LOG::warn);
         streams = new KafkaStreams(built.topology(), clients.config(props));
         streams.setStateListener((now, before) -> LOG.infof("Streams state %s -> %s", before, now));
         streams.start();

@@ -17,17 +17,21 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -215,7 +219,7 @@ public class ChipPublisher {
         private final Slot slot;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
         /** What the send callbacks leave to do once the transaction is committed (the producer's thread adds). */
-        private final java.util.Queue<Runnable> afterCommit = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final Queue<Runnable> afterCommit = new ConcurrentLinkedQueue<>();
         private boolean finished;
 
         private Transaction(Slot slot) {
@@ -243,7 +247,7 @@ public class ChipPublisher {
         }
 
         private void send(String topicName, String key, byte[] value,
-                          java.util.function.Consumer<org.apache.kafka.clients.producer.RecordMetadata> sent) {
+                          Consumer<RecordMetadata> sent) {
             if (failure.get() != null) {
                 throw unavailable(failure.get()); // stop making chips for a transaction that cannot commit
             }
