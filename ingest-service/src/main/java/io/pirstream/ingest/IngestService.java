@@ -198,7 +198,7 @@ public class IngestService {
             SceneManifest manifest = manifest(sceneId, refs, ingestedAt);
             inTransaction(transaction -> {
                 spool.forEach(transaction::send);
-                transaction.sendManifest(sceneId, manifest, catalog);
+                transaction.sendManifest(sceneId, manifest);
             });
             LOG.debugf("Scene %s: %d chips (%,d bytes) cut and encoded in %d ms, then sent and committed in %d ms",
                     sceneId, refs.size(), chipBytes.sum(), (sendFrom - cutFrom) / 1_000_000,
@@ -262,7 +262,7 @@ public class IngestService {
                 "SCENE_NOT_FOUND", "No scene " + sceneId + ": never uploaded, or already deleted"));
         inTransaction(transaction -> {
             chipIds.forEach(transaction::delete);
-            transaction.sendManifest(sceneId, null, catalog);
+            transaction.sendManifest(sceneId, null);
         });
         metrics.counter("pirstream.ingest.deletes").increment(chipIds.size());
         return chipIds;

@@ -43,8 +43,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Writes the chips of one frame or scene to Kafka in a single transaction, with the scene's manifest (its chip ids,
- * on the scenes topic): read-committed readers see all of them or none. Transactional producers are pooled (one transaction at a time each); a producer whose
- * transaction failed is closed and replaced, since its state is unknown.
+ * on the scenes topic): read-committed readers see all of them or none. Transactional producers are pooled (one
+ * transaction at a time each); a producer whose transaction failed is closed and replaced, since its state is unknown.
  *
  * <p>Transactional ids are stable per instance and pool slot ({@code pirstream-ingest-<instance id>-<slot>}): at
  * start-up every slot's producer is initialised, which fences the producers of this instance's previous run and
@@ -59,6 +59,7 @@ public class ChipPublisher {
     private final KafkaConfig config;
     private final KafkaClients clients;
     private final Topic<String, Chip> topic;
+    private final SceneCatalog catalog;
     private final Topic<String, SceneManifest> scenes;
     private final String instanceId;
     private final BlockingQueue<Slot> pool;
@@ -110,6 +111,7 @@ public class ChipPublisher {
                     + " '-'; got '" + instanceId + "'");
         }
         this.topic = Topics.CHIPS.withName(this.config.chipsTopic());
+        this.catalog = catalog;
         this.scenes = catalog.topic();
         this.pool = new ArrayBlockingQueue<>(this.config.producers());
         for (int i = 0; i < this.config.producers(); i++) {
@@ -127,7 +129,8 @@ public class ChipPublisher {
         try {
             if (config.ensureTopics()) {
                 short replication = TopicAdmin.replicationFactor(admin, config.replicationFactor(), config.maxBlock());
-                TopicAdmin.Report report = new TopicAdmin(admin, replication, config.maxBlock()).ensure(List.of(topic, scenes));
+                TopicAdmin.Report report = new TopicAdmin(admin, replication, config.maxBlock()).ensure(
+                        List.of(topic, scenes));
                 report.mismatches().forEach(LOG::warn);
             }
             fencePreviousRun();
@@ -237,17 +240,16 @@ public class ChipPublisher {
         }
 
         /**
-         * Sends a scene's manifest, or its tombstone when {@code manifest} is null; once committed, {@code catalog}
-         * has it (with its offset), so a delete on this instance finds what this upload wrote.
+         * Sends a scene's manifest, or its tombstone when {@code manifest} is null; once committed, the {@link
+         * SceneCatalog} has it (with its offset), so a delete on this instance finds what this upload wrote.
          */
-        public void sendManifest(String sceneId, SceneManifest manifest, SceneCatalog catalog) {
+        public void sendManifest(String sceneId, SceneManifest manifest) {
             byte[] value = manifest == null ? null : scenes.valueSerde().serializer().serialize(scenes.name(), manifest);
             send(scenes.name(), sceneId, value, metadata -> afterCommit.add(
                     () -> catalog.applied(sceneId, manifest, metadata.partition(), metadata.offset())));
         }
 
-        private void send(String topicName, String key, byte[] value,
-                          Consumer<RecordMetadata> sent) {
+        private void send(String topicName, String key, byte[] value, Consumer<RecordMetadata> sent) {
             if (failure.get() != null) {
                 throw unavailable(failure.get()); // stop making chips for a transaction that cannot commit
             }
