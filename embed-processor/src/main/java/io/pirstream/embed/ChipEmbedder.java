@@ -1,22 +1,20 @@
 package io.pirstream.embed;
 
+import io.pirstream.imagery.ImageDecoder;
+import io.pirstream.imagery.ImageHeader;
+import io.pirstream.imagery.ImageLimits;
+import io.pirstream.imagery.ImageRejectedException;
 import io.pirstream.model.ImageEmbedding;
 import io.pirstream.model.PirModel;
+import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.Chip;
 import io.pirstream.schemas.avro.Embedding;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Turns chips into embedding records with the PIR model, in two steps: {@link #decode} reads one chip's image into
@@ -40,6 +38,12 @@ public class ChipEmbedder {
     /** Largest chip side decoded: ingest cuts chips of at most 2048 px, so a larger image was not cut by it. */
     static final int MAX_CHIP_SIDE = 4096;
 
+    /** What a chip's image may be: a chip record's bytes, {@link #MAX_CHIP_SIDE} a side. */
+    static final ImageLimits CHIP_LIMITS = new ImageLimits(Topics.MAX_MESSAGE_BYTES,
+            (long) MAX_CHIP_SIDE * MAX_CHIP_SIDE, MAX_CHIP_SIDE);
+
+    private static final ImageDecoder DECODER = new ImageDecoder(CHIP_LIMITS);
+
     private final PirModel model;
 
     public ChipEmbedder(PirModel model) {
@@ -53,7 +57,7 @@ public class ChipEmbedder {
     /**
      * Decodes a chip's image for the model (thread-safe, no model call).
      *
-     * @throws IllegalArgumentException naming the chip, when its bytes are not a readable image
+     * @throws IllegalArgumentException naming the chip and the reason, when its bytes are not an image a chip can be
      */
     public DecodedChip decode(Chip chip) {
         BufferedImage image = readImage(chip);
@@ -103,42 +107,32 @@ public class ChipEmbedder {
                 .build();
     }
 
+    /**
+     * Reads a chip's image with the system's one decoder: from the header alone it refuses anything over
+     * {@link #CHIP_LIMITS}, of another format than declared, or of other dimensions than the chip declares (a small
+     * file can claim a huge image: any producer may write the chips topic), then decodes, refusing truncated and
+     * corrupt files.
+     */
     private static BufferedImage readImage(Chip chip) {
         ByteBuffer buffer = chip.getImage().duplicate();
         byte[] bytes = new byte[buffer.remaining()];
         buffer.get(bytes);
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw new IllegalArgumentException("chip " + chip.getChipId() + ": " + bytes.length + " bytes declared "
-                        + chip.getFormat() + " are not a readable image");
+        try {
+            ImageHeader header = DECODER.header(bytes);
+            if (!header.format().name().equals(chip.getFormat().name())) {
+                throw new IllegalArgumentException("chip " + chip.getChipId() + ": declared " + chip.getFormat()
+                        + " but its bytes are " + header.format() + "; refused before decoding");
             }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                if (!reader.getFormatName().equalsIgnoreCase(chip.getFormat().name())) {
-                    throw new IllegalArgumentException("chip " + chip.getChipId() + ": declared " + chip.getFormat()
-                            + " but its bytes are " + reader.getFormatName());
-                }
-                requireChipSized(chip, reader.getWidth(0), reader.getHeight(0));
-                return reader.read(0);
-            } finally {
-                reader.dispose();
+            if (header.width() != chip.getWidth() || header.height() != chip.getHeight()) {
+                throw new IllegalArgumentException("chip " + chip.getChipId() + ": its image claims " + header.width()
+                        + " x " + header.height() + " px but the chip declares " + chip.getWidth() + " x "
+                        + chip.getHeight() + "; refused before decoding");
             }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof IllegalArgumentException refused && refused.getMessage().startsWith("chip ")) {
-                throw refused;
-            }
-            throw new IllegalArgumentException("chip " + chip.getChipId() + ": corrupt " + chip.getFormat() + " image ("
-                    + bytes.length + " bytes): " + e.getMessage(), e);
-        }
-    }
-
-    /** Refuses, from the header, an image larger than any chip: a decompression bomb would take the heap. */
-    private static void requireChipSized(Chip chip, int width, int height) {
-        if (width > MAX_CHIP_SIDE || height > MAX_CHIP_SIDE) {
-            throw new IllegalArgumentException("chip " + chip.getChipId() + ": its image claims " + width + " x " + height
-                    + " px, larger than a chip can be (" + MAX_CHIP_SIDE + " px a side); refused before decoding");
+            return DECODER.decode(bytes).image();
+        } catch (ImageRejectedException e) {
+            // the reason and message say it all; as a cause they would be repeated in the dead letter
+            throw new IllegalArgumentException("chip " + chip.getChipId() + ": image refused (" + e.reason() + "): "
+                    + e.getMessage());
         }
     }
 

@@ -185,7 +185,7 @@ class ChipEmbeddingTopologyTest {
         assertThat(garbage.getErrorMessage()).as("cause").contains("Not an Avro single-object encoded Chip");
         assertThat(garbage.getProcessor()).as("who refused it").isEqualTo("embed-test");
         assertThat(letters).as("corrupt image named").anySatisfy(l -> assertThat(l.getErrorMessage())
-                .contains("chip corrupt").contains("not a readable image"));
+                .contains("chip corrupt").contains("UNSUPPORTED_FORMAT"));
         assertThat(letters).as("missing key named").anySatisfy(l -> assertThat(l.getErrorMessage())
                 .contains("without a key"));
         KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(ChipEmbeddingTopology.PENDING_STORE);
@@ -210,9 +210,37 @@ class ChipEmbeddingTopologyTest {
                 .contains("Unknown schema fingerprint 0123456789abcdef"));
         assertThat(letters).as("empty value").anySatisfy(l -> assertThat(l.getErrorMessage()).contains("Not an Avro"));
         assertThat(letters).as("bomb refused from its header").anySatisfy(l -> assertThat(l.getErrorMessage())
-                .contains("chip bomb").contains("30000 x 30000 px").contains("refused before decoding"));
+                .contains("chip bomb").contains("SIDE_TOO_LONG").contains("30,000 x 30,000 px"));
         assertThat(letters).as("a GIF declared PNG").anySatisfy(l -> assertThat(l.getErrorMessage())
-                .contains("declared PNG but its bytes are gif"));
+                .contains("chip gif").contains("UNSUPPORTED_FORMAT").contains("GIF"));
+    }
+
+    @Test
+    void imagesTheDecoderRefusesAreDeadLetteredWithTheirReasonAndTheNextChipIsEmbedded() throws InterruptedException {
+        // a complete, decodable 4096 x 4096 PNG of a few kilobytes: within the side limit, but not the chip it claims
+        byte[] bomb = io.pirstream.testkit.imagery.TestImagery.compressiblePng(4096, 4096);
+        byte[] good = io.pirstream.testkit.imagery.TestImagery.png(64, 64, 5);
+        byte[] truncated = java.util.Arrays.copyOf(good, good.length / 2);
+        byte[] damaged = good.clone();
+        damaged[damaged.length - 20] ^= 0x55; // inside the last IDAT chunk: its CRC no longer matches
+        send(Chips.chip("small-bomb", bomb));
+        send(Chips.chip("truncated", truncated));
+        send(Chips.chip("damaged", damaged));
+        send(Chips.chip("fine", 9));
+
+        assertThat(collectEmbeddings()).as("only the good chip is embedded").extracting(kv -> kv.key)
+                .containsExactly("fine");
+        List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertThat(letters).as("one dead letter per refused image").hasSize(3);
+        assertThat(letters).as("the bomb, refused from its header").anySatisfy(l -> assertThat(l.getErrorMessage())
+                .contains("chip small-bomb").contains("4096 x 4096 px but the chip declares 64 x 64")
+                .contains("refused before decoding"));
+        assertThat(letters).as("truncated").anySatisfy(l -> assertThat(l.getErrorMessage())
+                .contains("chip truncated").contains("TRUNCATED"));
+        assertThat(letters).as("a failed CRC").anySatisfy(l -> assertThat(l.getErrorMessage())
+                .contains("chip damaged").contains("CORRUPT").contains("CRC"));
+        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(ChipEmbeddingTopology.PENDING_STORE);
+        assertThat(pending.approximateNumEntries()).as("nothing left behind").isZero();
     }
 
     private static byte[] gif() {

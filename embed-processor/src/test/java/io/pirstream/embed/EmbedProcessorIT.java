@@ -11,6 +11,7 @@ import io.pirstream.schemas.avro.DeadLetter;
 import io.pirstream.schemas.avro.Embedding;
 import io.pirstream.testkit.EmbeddedKafkaBroker;
 import io.pirstream.testkit.EmbeddedKafkaExtension;
+import io.pirstream.testkit.imagery.TestImagery;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -125,6 +126,34 @@ class EmbedProcessorIT {
                         assertThat(r.value().getErrorMessage()).as("where to find them").contains("not kept")
                                 .contains(run.chips().name() + "/0@0");
                     });
+        }
+    }
+
+    @Test
+    void pngBombsWrittenToTheChipsTopicAreDeadLetteredAndTheNextChipIsEmbedded(EmbeddedKafkaBroker broker,
+                                                                              @TempDir Path state) {
+        Run run = freshRun(broker);
+        var serializer = run.chips().valueSerde().serializer();
+        try (KafkaProducer<String, byte[]> producer = EmbeddedStreams.producer(broker)) {
+            // all on one partition, so the good chip is read after both bombs by the same task
+            producer.send(new ProducerRecord<>(run.chips().name(), 0, "huge-bomb", serializer.serialize(
+                    run.chips().name(), Chips.chip("huge-bomb", TestImagery.pngBomb(100_000, 100_000)))));
+            producer.send(new ProducerRecord<>(run.chips().name(), 0, "chip-sized-bomb", serializer.serialize(
+                    run.chips().name(), Chips.chip("chip-sized-bomb", TestImagery.compressiblePng(4096, 4096)))));
+            producer.send(new ProducerRecord<>(run.chips().name(), 0, "good", serializer.serialize(
+                    run.chips().name(), Chips.chip("good", 3))));
+        }
+        try (Instance processor = start(broker, run, state)) {
+            assertThat(EmbeddedStreams.embeddings(broker, run.embeddings(), 1)).as("only the good chip is embedded")
+                    .extracting(ConsumerRecord::key).containsExactly("good");
+            List<String> causes = EmbeddedStreams.deadLetters(broker, run.dlq(), 2).stream()
+                    .map(r -> r.value().getErrorMessage()).toList();
+            assertThat(causes).as("each bomb dead-lettered, naming its cause").hasSize(2)
+                    .anySatisfy(m -> assertThat(m).contains("chip huge-bomb").contains("SIDE_TOO_LONG"))
+                    .anySatisfy(m -> assertThat(m).contains("chip chip-sized-bomb")
+                            .contains("4096 x 4096 px but the chip declares 64 x 64"));
+            assertThat(processor.streams().state()).as("the processor is still running")
+                    .isEqualTo(KafkaStreams.State.RUNNING);
         }
     }
 

@@ -5,21 +5,23 @@ import io.pirstream.service.api.ProblemException;
 import io.pirstream.ingest.imagery.ChipEncoder;
 import io.pirstream.ingest.imagery.ChipFormat;
 import io.pirstream.ingest.imagery.ChipIds;
-import io.pirstream.ingest.imagery.DecodedImage;
 import io.pirstream.ingest.imagery.GeoBounds;
 import io.pirstream.ingest.imagery.GeoReference;
-import io.pirstream.ingest.imagery.ImageDecoder;
-import io.pirstream.ingest.imagery.ImageFormat;
-import io.pirstream.ingest.imagery.ImageHeader;
-import io.pirstream.ingest.imagery.ImageLimits;
-import io.pirstream.ingest.imagery.ImageRejectedException;
 import io.pirstream.ingest.imagery.PixelWindow;
 import io.pirstream.ingest.imagery.Tiler;
 import io.pirstream.ingest.kafka.ChipPublisher;
 import io.pirstream.ingest.kafka.KafkaUnavailableException;
+import io.pirstream.ingest.kafka.SceneCatalog;
 import io.pirstream.ingest.kafka.WritersBusyException;
+import io.pirstream.imagery.DecodedImage;
+import io.pirstream.imagery.ImageDecoder;
+import io.pirstream.imagery.ImageFormat;
+import io.pirstream.imagery.ImageHeader;
+import io.pirstream.imagery.ImageLimits;
+import io.pirstream.imagery.ImageRejectedException;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.Chip;
+import io.pirstream.schemas.avro.SceneManifest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
@@ -32,6 +34,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -63,6 +66,7 @@ public class IngestService {
 
     private final IngestConfig config;
     private final ChipPublisher publisher;
+    private final SceneCatalog catalog;
     private final DecodingSlots slots;
     private final MeterRegistry metrics;
     private final Clock clock;
@@ -71,9 +75,11 @@ public class IngestService {
     /** Chips encoded in parallel before they are sent: what an upload holds in memory besides its raster. */
     private final int encodeBatch = 2 * Runtime.getRuntime().availableProcessors();
 
-    public IngestService(IngestConfig config, ChipPublisher publisher, DecodingSlots slots, MeterRegistry metrics) {
+    public IngestService(IngestConfig config, ChipPublisher publisher, SceneCatalog catalog, DecodingSlots slots,
+                         MeterRegistry metrics) {
         this.config = config;
         this.publisher = publisher;
+        this.catalog = catalog;
         this.slots = slots;
         this.metrics = metrics;
         this.clock = Clock.systemUTC();
@@ -189,7 +195,11 @@ public class IngestService {
                 }
             }
             long sendFrom = System.nanoTime();
-            inTransaction(transaction -> spool.forEach(transaction::send));
+            SceneManifest manifest = manifest(sceneId, refs, ingestedAt);
+            inTransaction(transaction -> {
+                spool.forEach(transaction::send);
+                transaction.sendManifest(sceneId, manifest);
+            });
             LOG.debugf("Scene %s: %d chips (%,d bytes) cut and encoded in %d ms, then sent and committed in %d ms",
                     sceneId, refs.size(), chipBytes.sum(), (sendFrom - cutFrom) / 1_000_000,
                     (System.nanoTime() - sendFrom) / 1_000_000);
@@ -217,6 +227,45 @@ public class IngestService {
         }
         inTransaction(transaction -> chipIds.forEach(transaction::delete));
         metrics.counter("pirstream.ingest.deletes").increment(chipIds.size());
+    }
+
+    /**
+     * The manifest of an upload: its chips and those of earlier uploads of the same scene (another tiling gives other
+     * chips), as far as this instance's catalog knows them.
+     */
+    private SceneManifest manifest(String sceneId, List<IngestResult.ChipRef> refs, Instant now) {
+        LinkedHashSet<String> ids = new LinkedHashSet<>(catalog.chipIds(sceneId).orElse(List.of()));
+        refs.forEach(ref -> ids.add(ref.chipId()));
+        return SceneManifest.newBuilder().setSceneId(sceneId).setChipIds(List.copyOf(ids)).setUpdatedAt(now).build();
+    }
+
+    /**
+     * Deletes a scene: a tombstone for each of its chips on the chips topic and for its manifest, in one transaction.
+     * Its embeddings and index entries follow.
+     *
+     * @return the chip ids deleted
+     * @throws ProblemException 400 for an id that is not a scene id, 404 for a scene unknown (never uploaded, or
+     *     deleted), 503 while the catalog of scenes is still loading or Kafka does not take the write
+     */
+    public List<String> deleteScene(String sceneId) {
+        if (sceneId == null || !ChipIds.isChipId(sceneId)) {
+            throw reject("INVALID_SCENE_ID", "'" + sceneId + "' is not a scene id (64 lower-case hex digits, the"
+                    + " sceneId of an upload's answer)");
+        }
+        if (!catalog.loaded()) {
+            metrics.counter("pirstream.ingest.rejects", "reason", "SCENES_LOADING").increment();
+            throw ProblemException.busy(Response.Status.SERVICE_UNAVAILABLE, "SCENES_LOADING", "This instance is"
+                    + " still reading the scene manifests (" + catalog.topic().name() + "); retry shortly",
+                    publisher.maxBlock());
+        }
+        List<String> chipIds = catalog.chipIds(sceneId).orElseThrow(() -> reject(Response.Status.NOT_FOUND,
+                "SCENE_NOT_FOUND", "No scene " + sceneId + ": never uploaded, or already deleted"));
+        inTransaction(transaction -> {
+            chipIds.forEach(transaction::delete);
+            transaction.sendManifest(sceneId, null);
+        });
+        metrics.counter("pirstream.ingest.deletes").increment(chipIds.size());
+        return chipIds;
     }
 
     /**
@@ -305,7 +354,7 @@ public class IngestService {
     }
 
     private Located locate(DecodedImage image, UploadMetadata metadata) {
-        GeoReference geo = image.geo();
+        GeoReference geo = GeoReference.of(image);
         if (geo.hasBounds()) {
             return new Located("WGS84", geo, null, null);
         }

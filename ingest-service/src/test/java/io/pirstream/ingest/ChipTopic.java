@@ -105,4 +105,32 @@ final class ChipTopic {
         }
         return found;
     }
+
+    /**
+     * The latest committed value of every key of {@code topic} (null for a tombstone), read to the end as a
+     * read_committed reader sees it once no transaction is open.
+     */
+    static <V> Map<String, V> latest(io.pirstream.schemas.Topic<String, V> topic) throws Exception {
+        endOffsetSum(); // waits for open transactions on the chips topic to end (uploads write both topics at once)
+        Map<String, V> latest = new java.util.HashMap<>();
+        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, EmbeddedKafkaResource.broker().bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES),
+                topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("could not read " + topic.name() + " to its end within 30 s");
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> latest.put(record.key(), record.value()));
+            }
+        }
+        return latest;
+    }
 }

@@ -26,7 +26,8 @@ class EndpointSecurityIT {
     static final Map<String, Set<String>> ROLES = Map.of(
             "POST /v1/frames", Set.of(Roles.INGEST),
             "POST /v1/scenes", Set.of(Roles.INGEST),
-            "DELETE /v1/chips/{id}", Set.of(Roles.OPERATOR));
+            "DELETE /v1/chips/{id}", Set.of(Roles.OPERATOR),
+            "DELETE /v1/scenes/{id}", Set.of(Roles.OPERATOR));
 
     /** A key of each role, as configured for tests in application.properties. */
     static final Map<String, String> KEYS = Map.of(

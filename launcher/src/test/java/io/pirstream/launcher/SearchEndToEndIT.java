@@ -95,9 +95,41 @@ class SearchEndToEndIT {
             assertThat(query.isSearchable(deleted)).as("deleted chip gone").isFalse();
             assertThat(chipIds(query.search(anyCaption, 7).body())).as("deleted chip not in results").doesNotContain(deleted)
                     .hasSize(6);
+
+            // 6. deleting a whole scene removes its chips from results; uploading it again makes it searchable again
+            SyntheticScenes.Scene last = SyntheticScenes.generate(77_000 + SyntheticScenes.LABELS.size() - 1, 256,
+                    SyntheticScenes.LABELS.get(SyntheticScenes.LABELS.size() - 1));
+            String lastChip = chipByCaption.get(last.captions().get(0));
+            HttpResponse<String> reupload = ingest.post("/v1/frames", png(last), "scene.png", Map.of(
+                    "platform", "uav-again", "capturedAt", "2025-11-01T00:00:00Z"));
+            assertThat(firstChipId(reupload.body())).as("a re-upload has the same chip id").isEqualTo(lastChip);
+            String sceneId = sceneId(reupload.body());
+            HttpResponse<String> sceneDeletion = new IngestClient(stack.ingest().baseUrl(), KEYS.operator())
+                    .delete("/v1/scenes/" + sceneId);
+            assertThat(sceneDeletion.statusCode()).as("scene delete: " + sceneDeletion.body()).isEqualTo(202);
+            assertThat(sceneDeletion.body()).as("the answer lists the chip").contains(lastChip);
+            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (query.isSearchable(lastChip) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(query.isSearchable(lastChip)).as("the deleted scene's chip is gone").isFalse();
+            assertThat(chipIds(query.search(last.captions().get(0), 7).body())).as("not in results")
+                    .doesNotContain(lastChip).hasSize(5);
+            assertThat(new IngestClient(stack.ingest().baseUrl(), KEYS.operator()).delete("/v1/scenes/" + sceneId)
+                    .statusCode()).as("deleted already").isEqualTo(404);
+            assertThat(ingest.post("/v1/frames", png(last), "scene.png", Map.of("platform", "uav-again",
+                    "capturedAt", "2025-11-01T00:00:00Z")).statusCode()).as("upload after the delete").isEqualTo(200);
+            assertThat(query.awaitSearchable(Set.of(lastChip), Duration.ofSeconds(60))).as("searchable again")
+                    .containsExactly(lastChip);
         }
         assertThat(LogLeaks.find(data.resolve("logs"), KEYS.all()))
                 .as("service log lines with an API key, a credential or image bytes").isEmpty();
+    }
+
+    private static String sceneId(String uploadAnswer) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"sceneId\":\"([0-9a-f]{64})\"").matcher(uploadAnswer);
+        assertThat(m.find()).as("a sceneId in " + uploadAnswer).isTrue();
+        return m.group(1);
     }
 
     private static String search(Stack stack, String text, String filters) throws Exception {

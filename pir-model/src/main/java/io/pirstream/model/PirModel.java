@@ -149,7 +149,7 @@ public final class PirModel implements AutoCloseable {
         return new PirModel(manager, network, featurizer, manifest, false);
     }
 
-    /** Embeds encoded images (JPEG, PNG, anything ImageIO reads). */
+    /** Embeds encoded images (JPEG, PNG, TIFF; refused as {@link ImageCodec#decode} does). */
     public List<ImageEmbedding> embedImages(List<byte[]> encodedImages) {
         Objects.requireNonNull(encodedImages, "images must not be null");
         List<byte[]> rgb = new ArrayList<>(encodedImages.size());

@@ -9,6 +9,7 @@ import io.pirstream.model.PirModel;
 import io.pirstream.query.index.Hit;
 import io.pirstream.query.index.SearchFilters;
 import io.pirstream.query.index.VectorIndex;
+import io.pirstream.query.index.VectorStore;
 import io.pirstream.schemas.ModelReleases;
 import io.pirstream.schemas.TopicAdmin;
 import io.pirstream.schemas.Topics;
@@ -211,6 +212,9 @@ public class SearchEngine {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, streamsReplicationFactor());
+        // a local copy away longer than the tombstones' retention may keep deleted chips: rebuild it from the topic
+        VectorStore.discardIfStale(Path.of(config.stateDir()), applicationId, Instant.now(), VectorStore.MAX_OFFLINE)
+                .ifPresent(LOG::warn);
         VersionIndex index = new VersionIndex(applicationId, model, partitions, clients.config(props),
                 config.refreshInterval(), this::publishDeadLetter, indexed -> {
                     VersionIndex current = serving;
@@ -332,6 +336,12 @@ public class SearchEngine {
             return Optional.empty();
         }
         return Optional.ofNullable(release.getUpdatedAt());
+    }
+
+    /** The serving model version, empty before an index serves (for health). */
+    public Optional<String> servingVersion() {
+        VersionIndex current = serving;
+        return current == null ? Optional.empty() : Optional.of(current.version());
     }
 
     /** The serving model version. */

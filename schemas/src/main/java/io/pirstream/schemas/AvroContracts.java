@@ -6,6 +6,7 @@ import io.pirstream.schemas.avro.DeadLetter;
 import io.pirstream.schemas.avro.Embedding;
 import io.pirstream.schemas.avro.Feedback;
 import io.pirstream.schemas.avro.ModelRelease;
+import io.pirstream.schemas.avro.SceneManifest;
 import io.pirstream.schemas.avro.StandingQuery;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +30,7 @@ public final class AvroContracts {
     /** Every top-level record type that is a topic value. */
     public static final List<Class<? extends SpecificRecordBase>> RECORD_TYPES = List.of(
             Chip.class, Embedding.class, StandingQuery.class, Alert.class, Feedback.class, ModelRelease.class,
-            DeadLetter.class);
+            DeadLetter.class, SceneManifest.class);
 
     private static final String GENERATED_PACKAGE = Chip.class.getPackageName();
     private static final String HISTORY_ROOT = "/pirstream/avro/history/";

@@ -101,6 +101,9 @@ public final class TopicAccess {
             case INGEST -> {
                 // chips in upload transactions; deletes are tombstones on the same topic
                 writes(grants, topic(Topics.CHIPS));
+                // scene manifests: written in the upload's transaction, read back to know a scene's chips
+                writes(grants, topic(Topics.SCENES));
+                reads(grants, topic(Topics.SCENES));
                 transactionalIds(grants, INGEST_TRANSACTIONAL_ID_PREFIX);
             }
             case EMBED -> {

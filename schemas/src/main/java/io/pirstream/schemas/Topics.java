@@ -6,6 +6,7 @@ import io.pirstream.schemas.avro.DeadLetter;
 import io.pirstream.schemas.avro.Embedding;
 import io.pirstream.schemas.avro.Feedback;
 import io.pirstream.schemas.avro.ModelRelease;
+import io.pirstream.schemas.avro.SceneManifest;
 import io.pirstream.schemas.avro.StandingQuery;
 import java.time.Duration;
 import java.util.List;
@@ -26,6 +27,13 @@ public final class Topics {
     public static final int DEFAULT_PARTITIONS = 6;
     /** Retention of alerts and dead letters. */
     public static final Duration EVENT_RETENTION = Duration.ofDays(30);
+    /**
+     * {@code delete.retention.ms} of the compacted topics that carry deletes (chips, scenes, embeddings): how long a
+     * tombstone stays readable after compaction reaches it. A reader that resumes from local state after being away
+     * longer may never see a delete; the query index rebuilds from its topic instead (see the query service's
+     * VectorStore). Set explicitly, not left to the broker's default (24 h), so that the readers can rely on it.
+     */
+    public static final Duration DELETE_RETENTION = Duration.ofDays(7);
     /** Prefix of the per-model embedding topics: {@code pir.embeddings.<model version>}. */
     public static final String EMBEDDINGS_PREFIX = "pir.embeddings.";
 
@@ -40,10 +48,19 @@ public final class Topics {
     private static final String MAX_BYTES = String.valueOf(MAX_MESSAGE_BYTES);
     private static final String FOREVER = "-1";
 
-    /** Chips to embed; kept forever so that a new model version can re-embed everything by replay. */
+    /**
+     * Chips to embed, keyed by chip id. Compacted: every distinct chip is kept for replay (a new model version
+     * re-embeds everything from here), a re-upload of the same scene rewrites the same keys instead of growing the
+     * topic, and a tombstone deletes a chip (its embeddings and index entries follow).
+     */
     public static final Topic<String, Chip> CHIPS = new Topic<>("pir.chips", Serdes.String(),
-            AvroSerde.of(Chip.class), DEFAULT_PARTITIONS,
-            Map.of("cleanup.policy", "delete", "retention.ms", FOREVER, "max.message.bytes", MAX_BYTES));
+            AvroSerde.of(Chip.class), DEFAULT_PARTITIONS, Map.of("cleanup.policy", "compact",
+            "delete.retention.ms", millis(DELETE_RETENTION), "max.message.bytes", MAX_BYTES));
+
+    /** The chip ids of every uploaded frame and scene, so that a scene can be deleted; keyed by scene id. */
+    public static final Topic<String, SceneManifest> SCENES = new Topic<>("pir.scenes", Serdes.String(),
+            AvroSerde.of(SceneManifest.class), 3, Map.of("cleanup.policy", "compact",
+            "delete.retention.ms", millis(DELETE_RETENTION), "max.message.bytes", MAX_BYTES));
 
     /** Standing text queries; a tombstone deletes one. */
     public static final Topic<String, StandingQuery> QUERIES = new Topic<>("pir.queries", Serdes.String(),
@@ -82,12 +99,13 @@ public final class Topics {
                     + modelVersion + "'");
         }
         return new Topic<>(EMBEDDINGS_PREFIX + modelVersion, Serdes.String(), AvroSerde.of(Embedding.class),
-                DEFAULT_PARTITIONS, Map.of("cleanup.policy", "compact", "max.message.bytes", MAX_BYTES));
+                DEFAULT_PARTITIONS, Map.of("cleanup.policy", "compact", "delete.retention.ms", millis(DELETE_RETENTION),
+                "max.message.bytes", MAX_BYTES));
     }
 
     /** The topics every deployment has, whatever model versions exist. */
     public static List<Topic<?, ?>> core() {
-        return List.of(CHIPS, QUERIES, ALERTS, FEEDBACK, MODELS, DLQ);
+        return List.of(CHIPS, SCENES, QUERIES, ALERTS, FEEDBACK, MODELS, DLQ);
     }
 
     private static String millis(Duration duration) {

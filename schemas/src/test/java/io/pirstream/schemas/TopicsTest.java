@@ -25,10 +25,15 @@ class TopicsTest {
     }
 
     @Test
-    void coreTopicNamesAreUniqueAndChipsAreKeptForReplay() {
+    void coreTopicNamesAreUniqueAndDeletesAreKeptAStatedTime() {
         Set<String> names = new HashSet<>();
         Topics.core().forEach(topic -> assertThat(names.add(topic.name())).as("unique " + topic.name()).isTrue());
-        assertThat(Topics.CHIPS.configs()).as("chips retained forever for replay").containsEntry("retention.ms", "-1");
+        assertThat(Topics.CHIPS.compacted()).as("chips kept for replay, one record per chip").isTrue();
+        assertThat(Topics.CHIPS.configs()).as("chips: tombstones kept a stated time")
+                .containsEntry("delete.retention.ms", String.valueOf(Topics.DELETE_RETENTION.toMillis()));
+        assertThat(Topics.embeddings("v1").configs()).as("embeddings: tombstones kept a stated time")
+                .containsEntry("delete.retention.ms", String.valueOf(Topics.DELETE_RETENTION.toMillis()));
+        assertThat(Topics.SCENES.compacted()).as("scene manifests compacted").isTrue();
         assertThat(Topics.QUERIES.compacted()).as("standing queries compacted").isTrue();
     }
 }

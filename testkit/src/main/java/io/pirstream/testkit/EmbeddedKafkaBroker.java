@@ -86,7 +86,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private final Path dataDir;
     private final boolean deleteOnClose;
-    private final int requestedPort;
+    /** The client port asked for (0: a free one); after {@link #stop}, the port it had, so a restart keeps it. */
+    private int requestedPort;
     private final Map<String, String> overrides;
     /** Password of {@link #SUPER_USER}; {@code null}: an open broker (plaintext, no authorization). */
     private final String superUserPassword;
@@ -313,6 +314,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         try (Admin admin = admin()) {
             return new TopicAdmin(admin, (short) 1, Duration.ofSeconds(30)).ensure(topics);
         }
+    }
+
+    /**
+     * Stops the server and keeps its data: clients see Kafka unavailable until {@link #start} brings it back, on the
+     * same client port (fault tests).
+     *
+     * @throws IllegalStateException if not started
+     */
+    public synchronized void stop() {
+        if (server == null) {
+            throw new IllegalStateException("broker not started");
+        }
+        server.shutdown();
+        server.awaitShutdown();
+        server = null;
+        requestedPort = port;
     }
 
     @Override

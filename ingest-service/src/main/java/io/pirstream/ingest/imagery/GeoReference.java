@@ -1,5 +1,6 @@
 package io.pirstream.ingest.imagery;
 
+import io.pirstream.imagery.DecodedImage;
 import java.util.Objects;
 import java.util.Optional;
 import javax.imageio.metadata.IIOInvalidTreeException;
@@ -91,6 +92,11 @@ public final class GeoReference {
     }
 
     /** Reads the GeoTIFF tags of TIFF image metadata (as returned by the TIFF ImageReader). */
+    /** The georeferencing of a decoded image: from its GeoTIFF tags, {@link #none()} for JPEG, PNG and plain TIFF. */
+    public static GeoReference of(DecodedImage image) {
+        return image.tiffMetadata().map(GeoReference::fromTiffMetadata).orElse(none());
+    }
+
     public static GeoReference fromTiffMetadata(IIOMetadata metadata) {
         Objects.requireNonNull(metadata, "metadata must not be null");
         try {

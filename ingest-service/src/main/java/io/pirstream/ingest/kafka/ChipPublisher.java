@@ -6,6 +6,7 @@ import io.pirstream.schemas.TopicAccess;
 import io.pirstream.schemas.TopicAdmin;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.Chip;
+import io.pirstream.schemas.avro.SceneManifest;
 import io.pirstream.service.kafka.KafkaClients;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -16,28 +17,34 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Writes the chips of one frame or scene to Kafka in a single transaction: read-committed readers see all of
- * them or none. Transactional producers are pooled (one transaction at a time each); a producer whose
- * transaction failed is closed and replaced, since its state is unknown.
+ * Writes the chips of one frame or scene to Kafka in a single transaction, with the scene's manifest (its chip ids,
+ * on the scenes topic): read-committed readers see all of them or none. Transactional producers are pooled (one
+ * transaction at a time each); a producer whose transaction failed is closed and replaced, since its state is unknown.
  *
  * <p>Transactional ids are stable per instance and pool slot ({@code pirstream-ingest-<instance id>-<slot>}): at
  * start-up every slot's producer is initialised, which fences the producers of this instance's previous run and
@@ -52,6 +59,8 @@ public class ChipPublisher {
     private final KafkaConfig config;
     private final KafkaClients clients;
     private final Topic<String, Chip> topic;
+    private final SceneCatalog catalog;
+    private final Topic<String, SceneManifest> scenes;
     private final String instanceId;
     private final BlockingQueue<Slot> pool;
     private final Admin admin;
@@ -61,16 +70,17 @@ public class ChipPublisher {
     /** A pool entry; {@code producer} is created lazily so the service starts while Kafka is down. */
     private final class Slot {
         private final String transactionalId;
-        private KafkaProducer<String, Chip> producer;
+        private KafkaProducer<String, byte[]> producer;
 
         Slot(int index) {
             this.transactionalId = TopicAccess.INGEST_TRANSACTIONAL_ID_PREFIX + instanceId + "-" + index;
         }
 
-        KafkaProducer<String, Chip> producer() {
+        KafkaProducer<String, byte[]> producer() {
             if (producer == null) {
-                KafkaProducer<String, Chip> created = new KafkaProducer<>(producerConfig(transactionalId),
-                        topic.keySerde().serializer(), topic.valueSerde().serializer());
+                // values are serialised per topic by the transaction: chips and scene manifests share a producer
+                KafkaProducer<String, byte[]> created = new KafkaProducer<>(producerConfig(transactionalId),
+                        new StringSerializer(), new ByteArraySerializer());
                 try {
                     created.initTransactions();
                 } catch (KafkaException e) {
@@ -91,7 +101,7 @@ public class ChipPublisher {
         }
     }
 
-    public ChipPublisher(KafkaConfig config, KafkaClients clients, IngestConfig ingest,
+    public ChipPublisher(KafkaConfig config, KafkaClients clients, IngestConfig ingest, SceneCatalog catalog,
                          @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080") int httpPort) {
         this.config = config;
         this.clients = clients;
@@ -101,6 +111,8 @@ public class ChipPublisher {
                     + " '-'; got '" + instanceId + "'");
         }
         this.topic = Topics.CHIPS.withName(this.config.chipsTopic());
+        this.catalog = catalog;
+        this.scenes = catalog.topic();
         this.pool = new ArrayBlockingQueue<>(this.config.producers());
         for (int i = 0; i < this.config.producers(); i++) {
             pool.add(new Slot(i));
@@ -117,7 +129,8 @@ public class ChipPublisher {
         try {
             if (config.ensureTopics()) {
                 short replication = TopicAdmin.replicationFactor(admin, config.replicationFactor(), config.maxBlock());
-                TopicAdmin.Report report = new TopicAdmin(admin, replication, config.maxBlock()).ensure(List.of(topic));
+                TopicAdmin.Report report = new TopicAdmin(admin, replication, config.maxBlock()).ensure(
+                        List.of(topic, scenes));
                 report.mismatches().forEach(LOG::warn);
             }
             fencePreviousRun();
@@ -208,6 +221,8 @@ public class ChipPublisher {
 
         private final Slot slot;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
+        /** What the send callbacks leave to do once the transaction is committed (the producer's thread adds). */
+        private final Queue<Runnable> afterCommit = new ConcurrentLinkedQueue<>();
         private boolean finished;
 
         private Transaction(Slot slot) {
@@ -216,22 +231,34 @@ public class ChipPublisher {
 
         /** Sends one chip, keyed by its id. */
         public void send(Chip chip) {
-            send(chip.getChipId(), chip);
+            send(topic.name(), chip.getChipId(), topic.valueSerde().serializer().serialize(topic.name(), chip), null);
         }
 
         /** Sends a tombstone: downstream, the chip's embedding and index entry are deleted. */
         public void delete(String chipId) {
-            send(chipId, null);
+            send(topic.name(), chipId, null, null);
         }
 
-        private void send(String chipId, Chip chip) {
+        /**
+         * Sends a scene's manifest, or its tombstone when {@code manifest} is null; once committed, the {@link
+         * SceneCatalog} has it (with its offset), so a delete on this instance finds what this upload wrote.
+         */
+        public void sendManifest(String sceneId, SceneManifest manifest) {
+            byte[] value = manifest == null ? null : scenes.valueSerde().serializer().serialize(scenes.name(), manifest);
+            send(scenes.name(), sceneId, value, metadata -> afterCommit.add(
+                    () -> catalog.applied(sceneId, manifest, metadata.partition(), metadata.offset())));
+        }
+
+        private void send(String topicName, String key, byte[] value, Consumer<RecordMetadata> sent) {
             if (failure.get() != null) {
                 throw unavailable(failure.get()); // stop making chips for a transaction that cannot commit
             }
             try {
-                slot.producer().send(new ProducerRecord<>(topic.name(), chipId, chip), (metadata, error) -> {
+                slot.producer().send(new ProducerRecord<>(topicName, key, value), (metadata, error) -> {
                     if (error != null) {
                         failure.compareAndSet(null, error);
+                    } else if (sent != null) {
+                        sent.accept(metadata);
                     }
                 });
             } catch (RuntimeException e) {
@@ -253,6 +280,7 @@ public class ChipPublisher {
                 throw unavailable(e);
             }
             finished = true;
+            afterCommit.forEach(Runnable::run);
         }
 
         /** Returns the producer to the pool, aborting the transaction unless it was committed. */

@@ -15,6 +15,10 @@ public interface KafkaConfig {
     @WithDefault("pir.chips")
     String chipsTopic();
 
+    /** Name of the scene manifests topic (default {@code pir.scenes}): each scene's chip ids, for deletes. */
+    @WithDefault("pir.scenes")
+    String scenesTopic();
+
     /** How long a write may wait for Kafka before the request fails with 503. */
     @WithDefault("5s")
     Duration maxBlock();

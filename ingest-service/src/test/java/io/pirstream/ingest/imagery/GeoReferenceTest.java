@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.pirstream.imagery.DecodedImage;
+import io.pirstream.imagery.ImageDecoder;
+import io.pirstream.imagery.ImageLimits;
+import io.pirstream.imagery.ImageRejectedException;
 import io.pirstream.testkit.imagery.GeoTiffWriter;
 import io.pirstream.testkit.imagery.TestImagery;
 import java.awt.image.BufferedImage;
@@ -20,6 +24,21 @@ class GeoReferenceTest {
 
     private static final double EPS = 1e-9;
     private static final BufferedImage SCENE = TestImagery.image(1000, 600, 3);
+
+    @Test
+    void aGeoTiffDecodedByTheImageDecoderKeepsItsGeoreference() throws ImageRejectedException {
+        DecodedImage geo = new ImageDecoder(ImageLimits.DEFAULTS).decode(TestImagery.geoTiff(TestImagery.image(120, 90, 11),
+                10, 50, 0.001, 0.001));
+        assertThat(GeoReference.of(geo).hasBounds()).as("EPSG:4326 GeoTIFF has bounds").isTrue();
+        assertThat(GeoReference.of(geo).bounds(PixelWindow.whole(120, 90)).east()).as("east edge")
+                .isCloseTo(10.12, within(EPS));
+    }
+
+    @Test
+    void aPngHasNoGeoreference() throws ImageRejectedException {
+        DecodedImage png = new ImageDecoder(ImageLimits.DEFAULTS).decode(TestImagery.png(TestImagery.image(40, 30, 11)));
+        assertThat(GeoReference.of(png).kind()).as("png has no georeference").isEqualTo(GeoReference.Kind.NONE);
+    }
 
     @Test
     void pixelIsAreaBoundsOfFirstAndEdgeChips() throws IOException {

@@ -2,6 +2,10 @@ package io.pirstream.ingest.imagery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pirstream.imagery.DecodedImage;
+import io.pirstream.imagery.ImageDecoder;
+import io.pirstream.imagery.ImageLimits;
+import io.pirstream.imagery.ImageRejectedException;
 import io.pirstream.testkit.imagery.HostileImages;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;

@@ -3,17 +3,18 @@ package io.pirstream.model.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.pirstream.imagery.ImageDecoder;
+import io.pirstream.imagery.ImageLimits;
+import io.pirstream.imagery.ImageRejectedException;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import javax.imageio.ImageIO;
 
 /**
  * Image decoding, resizing and conversion to network input. Pixels are kept as packed RGB bytes
@@ -24,16 +25,25 @@ public final class ImageCodec {
     private ImageCodec() {
     }
 
-    /** Decodes an encoded image (JPEG, PNG, ...). */
+    /**
+     * What the model's readers decode: data-set images are a few hundred pixels a side, so these leave ample room
+     * (a 6000 x 6000 aerial tile) while a file claiming more is refused from its header, before a pixel is decoded.
+     */
+    public static final ImageLimits READER_LIMITS = new ImageLimits(64L * 1024 * 1024, 40_000_000L, 16_384);
+
+    private static final ImageDecoder DECODER = new ImageDecoder(READER_LIMITS);
+
+    /**
+     * Decodes an encoded image (JPEG, PNG or TIFF) with the system's one {@link ImageDecoder}.
+     *
+     * @throws IllegalArgumentException naming the decoder's reason, when the bytes are not an image within
+     *     {@link #READER_LIMITS} (empty, too large, truncated, corrupt, another format)
+     */
     public static BufferedImage decode(byte[] encoded) {
         try {
-            BufferedImage image = ImageIO.read(new ByteArrayInputStream(encoded));
-            if (image == null) {
-                throw new IllegalArgumentException("unreadable image: no decoder recognises these " + encoded.length + " bytes");
-            }
-            return image;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("unreadable image: " + e.getMessage(), e);
+            return DECODER.decode(encoded).image();
+        } catch (ImageRejectedException e) {
+            throw new IllegalArgumentException("unreadable image (" + e.reason() + "): " + e.getMessage(), e);
         }
     }
 

@@ -84,6 +84,17 @@ class DataReadersTest {
     }
 
     @Test
+    void anImageClaimingHugeDimensionsIsRefusedFromItsHeader() throws IOException {
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "png", png);
+        byte[] bomb = png.toByteArray();
+        java.nio.ByteBuffer.wrap(bomb).putInt(16, 100_000).putInt(20, 100_000); // IHDR width and height
+        assertThatThrownBy(() -> ImageCodec.decode(bomb)).as("a 10-gigapixel claim")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SIDE_TOO_LONG")
+                .hasMessageContaining("100,000 x 100,000 px");
+    }
+
+    @Test
     void everyClassHasSeveralParaphrases() {
         for (String c : ClassDescriptions.classes()) {
             assertThat(ClassDescriptions.of(c).orElseThrow()).as("paraphrases of %s", c).hasSizeGreaterThanOrEqualTo(3);

@@ -1,4 +1,4 @@
-package io.pirstream.ingest.imagery;
+package io.pirstream.imagery;
 
 /**
  * End-of-file checks. ImageIO decodes a JPEG or PNG cut off in transfer without an exception

@@ -1,10 +1,10 @@
-package io.pirstream.ingest.imagery;
+package io.pirstream.imagery;
 
 import java.util.Objects;
 
 /**
- * An upload that ingest will not accept. {@link #reason()} is for machines (metrics, problem
- * types); the message is for the person who sent the file and says what was found and what is
+ * An image the decoder will not accept. {@link #reason()} is for machines (metrics, problem
+ * types, dead letters); the message is for the person who sent the file and says what was found and what is
  * allowed.
  */
 public final class ImageRejectedException extends Exception {

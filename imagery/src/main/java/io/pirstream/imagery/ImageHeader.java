@@ -1,10 +1,10 @@
-package io.pirstream.ingest.imagery;
+package io.pirstream.imagery;
 
 import java.util.Objects;
 
 /**
  * What an image's header claims, checked against the limits but before any pixel is decoded: enough to refuse an
- * upload whose work (pixels, chips) would be too large.
+ * image whose work (pixels, chips) would be too large.
  */
 public record ImageHeader(ImageFormat format, int width, int height) {
 

@@ -1,4 +1,4 @@
-package io.pirstream.ingest.imagery;
+package io.pirstream.imagery;
 
 import java.util.Optional;
 

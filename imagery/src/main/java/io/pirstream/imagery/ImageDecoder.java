@@ -1,6 +1,6 @@
-package io.pirstream.ingest.imagery;
+package io.pirstream.imagery;
 
-import io.pirstream.ingest.imagery.ImageRejectedException.Reason;
+import io.pirstream.imagery.ImageRejectedException.Reason;
 import java.awt.image.BufferedImage;
 import java.io.EOFException;
 import java.io.IOException;
@@ -18,7 +18,9 @@ import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Turns uploaded bytes into pixels, or into an {@link ImageRejectedException} that says why not.
+ * Turns encoded image bytes into pixels, or into an {@link ImageRejectedException} that says why not. The one decoder
+ * of the system: ingest decodes uploads with it, the embed-processor chips read from {@code pir.chips} (by any
+ * producer), the model's data readers training and evaluation images; each with its own {@link ImageLimits}.
  *
  * <p>Thread-safe: every call creates its own {@link ImageReader}.
  */
@@ -61,7 +63,7 @@ public final class ImageDecoder {
      * buffer; 4. reject files cut short (JPEG without EOI, PNG without IEND; the TIFF reader checks
      * its strips itself), because ImageIO would quietly fill the missing part with grey, and PNG chunks whose
      * CRC does not match, which ImageIO ignores;
-     * 5. decode, treating any reader warning as corruption; 6. for TIFF, read the georeferencing.
+     * 5. decode, treating any reader warning as corruption; 6. for TIFF, keep its tags (the georeferencing).
      */
     public DecodedImage decode(byte[] bytes) throws ImageRejectedException {
         ImageFormat format = checkBytes(bytes);
@@ -78,8 +80,7 @@ public final class ImageDecoder {
                 throw new ImageRejectedException(Reason.CORRUPT,
                         "the " + format + " file is damaged: the decoder reported \"" + String.join("; ", warnings) + "\"");
             }
-            GeoReference geo = metadata == null ? GeoReference.none() : GeoReference.fromTiffMetadata(metadata);
-            return new DecodedImage(format, image, geo);
+            return new DecodedImage(format, image, Optional.ofNullable(metadata));
         } catch (IOException e) {
             // Only close() can get here, and closing an in-memory stream does not fail.
             throw new IllegalStateException("closing an in-memory image stream failed", e);
@@ -91,7 +92,7 @@ public final class ImageDecoder {
     /** Steps 1 and 2: not empty, not too many bytes, a format we read. */
     private ImageFormat checkBytes(byte[] bytes) throws ImageRejectedException {
         if (bytes == null || bytes.length == 0) {
-            throw new ImageRejectedException(Reason.EMPTY, "the upload is empty (0 bytes); send a JPEG, PNG or TIFF image");
+            throw new ImageRejectedException(Reason.EMPTY, "the image is empty (0 bytes); send a JPEG, PNG or TIFF image");
         }
         if (bytes.length > limits.maxBytes()) {
             throw new ImageRejectedException(Reason.TOO_LARGE_BYTES, String.format(Locale.ROOT,

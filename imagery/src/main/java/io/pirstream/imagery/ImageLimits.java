@@ -1,7 +1,8 @@
-package io.pirstream.ingest.imagery;
+package io.pirstream.imagery;
 
 /**
- * Upper bounds an upload must respect before ingest spends memory on it.
+ * Upper bounds an image must respect before the decoder spends memory on it (ingest's defaults below; the
+ * embed-processor and the model's readers set their own).
  *
  * <p>The pixel limits are what stop decompression bombs: a few kilobytes of PNG can claim
  * 100000 x 100000 pixels (40 GB decoded), so {@link ImageDecoder} checks them against the header
