@@ -397,11 +397,10 @@ public final class FeedbackFineTuner {
             Evaluator.Embedder memo = memo(model);
             Map<String, Double> metrics = new LinkedHashMap<>();
             if (!syntheticVal.isEmpty()) {
-                recall(metrics, SYNTHETIC, Evaluator.captions(memo, syntheticVal).toMap());
-                cases.put(SYNTHETIC + "mR", syntheticVal.size());
+                recall(metrics, cases, SYNTHETIC, Evaluator.captions(memo, syntheticVal).toMap(), syntheticVal);
             }
             if (!rsicdVal.isEmpty()) {
-                recall(metrics, RSICD, Evaluator.captions(memo, rsicdVal).toMap());
+                recall(metrics, cases, RSICD, Evaluator.captions(memo, rsicdVal).toMap(), rsicdVal);
             }
             List<Item> gallery = new ArrayList<>(judgedChips);
             gallery.addAll(syntheticVal);
@@ -415,9 +414,13 @@ public final class FeedbackFineTuner {
             return metrics;
         }
 
-        private static void recall(Map<String, Double> metrics, String prefix, Map<String, Object> report) {
+        /** Recall both ways; image-to-text is measured over the images, text-to-image over the captions. */
+        private static void recall(Map<String, Double> metrics, Map<String, Integer> cases, String prefix, Map<String, Object> report,
+                List<Item> set) {
+            int captions = set.stream().filter(Item::captioned).mapToInt(i -> i.texts().size()).sum();
             for (String key : List.of("mR", "i2t_R@1", "i2t_R@5", "i2t_R@10", "t2i_R@1", "t2i_R@5", "t2i_R@10")) {
                 metrics.put(prefix + key, ((Number) report.get(key)).doubleValue());
+                cases.put(prefix + key, key.startsWith("t2i") ? captions : (int) set.stream().filter(Item::captioned).count());
             }
         }
 

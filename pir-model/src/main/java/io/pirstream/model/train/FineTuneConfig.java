@@ -7,13 +7,14 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  *
  * @param steps optimiser steps
  * @param batch positive pairs per step: feedback pairs first (at most {@code feedbackPerBatch}), replay pairs after
- * @param feedbackPerBatch most feedback pairs in one step
+ * @param feedbackPerBatch most feedback pairs in one step (default a quarter of the batch)
  * @param negativesPerBatch most "not relevant" pairs in one step
  * @param negativeWeight weight of {@link io.pirstream.model.loss.HardNegativeLoss} against the PIR loss
  * @param lr learning rate (constant) of everything above the backbone; small: the parent is already trained
  * @param backboneLrScale rate of the visual encoder's backbone units relative to {@code lr}
  * @param weightDecay AdamW weight decay
- * @param fineTuneUnits visual-encoder backbone units that train (from the top; null = all, as the shipped model)
+ * @param fineTuneUnits visual-encoder backbone units that train (from the top); default 0: only the layers above the
+ *     backbone, a third of the step time and less to forget (measured in EVALUATION.md)
  * @param replay generated scenes with their captions mixed in so that the model does not forget
  * @param replayRsicd RSICD train images mixed in as well when {@code rsicd} is set
  * @param rsicd Karpathy-style caption set (RSICD) folder: its train split for replay, its val split for the gate; null:
@@ -53,7 +54,8 @@ public record FineTuneConfig(
     public FineTuneConfig {
         steps = steps == 0 ? DEFAULT_STEPS : steps;
         batch = batch == 0 ? 32 : batch;
-        feedbackPerBatch = feedbackPerBatch == 0 ? batch / 2 : feedbackPerBatch;
+        feedbackPerBatch = feedbackPerBatch == 0 ? Math.max(1, batch / 4) : feedbackPerBatch;
+        fineTuneUnits = fineTuneUnits == null ? 0 : fineTuneUnits;
         negativesPerBatch = negativesPerBatch == 0 ? 8 : negativesPerBatch;
         negativeWeight = negativeWeight == null ? 0.5f : negativeWeight;
         lr = lr == 0f ? 5e-5f : lr;
