@@ -27,10 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FeedbackHelpsTest {
 
-    /** Gallery chips; the first {@link #FED} get feedback, the next {@link #HELD} are queried without any. */
-    static final int GALLERY = 60;
-    static final int FED = 20;
-    static final int HELD = 20;
+    /**
+     * Chips that get feedback (20; {@code -Dpirstream.finetune.fed=N} for a larger round, with the default config),
+     * as many queried without any, and a gallery of three times as many.
+     */
+    static final int FED = Integer.getInteger("pirstream.finetune.fed", 20);
+    static final int HELD = FED;
+    static final int GALLERY = 3 * FED;
     static final long GALLERY_SEED = 3_000_000_000L;
 
     @TempDir
@@ -73,7 +76,8 @@ class FeedbackHelpsTest {
             }
         }
 
-        FineTuneConfig config = new FineTuneConfig(16, 32, 8, 4, null, 0f, 0f, null, 0, 96, null, null, 40, 0, null, null, seed);
+        FineTuneConfig config = FED == 20 ? new FineTuneConfig(16, 32, 8, 4, null, 0f, 0f, null, 0, 96, null, null, 40, 0, null, null, seed)
+                : new FineTuneConfig(0, 0, 0, 0, null, 0f, 0f, null, null, null, null, null, null, 0, null, null, seed);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         FeedbackFineTuner.Result result = FeedbackFineTuner.run(Checkpoint.readResource(PirModel.DEFAULT_RESOURCE), judgements, config,
                 Map.of(), dir.resolve("candidate"), new PrintStream(log, true, StandardCharsets.UTF_8), FeedbackFineTuner.StepListener.NONE);
@@ -87,12 +91,12 @@ class FeedbackHelpsTest {
         }
         String figures = String.format(Locale.ROOT, "{\"seed\": %d, \"judgements\": %d, \"fedMeanRankBefore\": %.2f, \"fedMeanRankAfter\": %.2f,"
                 + " \"heldMeanRankBefore\": %.2f, \"heldMeanRankAfter\": %.2f, \"gallery\": %d, \"seconds\": %.1f, \"parent\": %s,"
-                + " \"candidate\": %s}", seed, judgements.size(), fedBefore, fedAfter, heldBefore, heldAfter, GALLERY, result.seconds(),
-                json(result.parentMetrics()), json(result.candidateMetrics()));
+                + " \"candidate\": %s, \"steps\": %d}", seed, judgements.size(), fedBefore, fedAfter, heldBefore, heldAfter, GALLERY, result.seconds(),
+                json(result.parentMetrics()), json(result.candidateMetrics()), config.steps());
         Files.writeString(Path.of("target", "feedback-helps-" + seed + ".json"), figures);
 
         // margins, not exact figures: a fed-back chip climbs by a quarter of its rank at least; queries without feedback
-        // lose at most 2 places of 60 on average
+        // lose at most 2 places on average
         assertThat(fedAfter).as("mean rank of the fed-back chips for their queries, before %.2f; %s; log:%n%s", fedBefore, figures, log)
                 .isLessThan(fedBefore * 0.75);
         assertThat(heldAfter).as("mean rank for queries without feedback, before %.2f; %s", heldBefore, figures).isLessThan(heldBefore + 2.0);
