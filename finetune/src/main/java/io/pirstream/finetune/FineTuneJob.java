@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,6 +22,8 @@ import picocli.CommandLine.Option;
 @Command(name = "pirstream-finetune", mixinStandardHelpOptions = true,
         description = "Fine-tunes the ACTIVE model on pir.feedback and publishes a CANDIDATE (or REFUSED) release to pir.models.")
 public final class FineTuneJob implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FineTuneJob.class);
 
     /** Exit code of a refused candidate. */
     public static final int REFUSED_EXIT = 3;
@@ -100,7 +104,15 @@ public final class FineTuneJob implements Callable<Integer> {
                         security.apply(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)), store)
                 .withBaseCheckpoint(baseCheckpoint).withConfig(c).withMinNewFeedback(minNewFeedback).withReport(report)
                 .withReplicationFactor(replicationFactor).withTimeout(timeout);
-        FineTuneRound.Outcome outcome = FineTuneRound.run(settings);
+        FineTuneRound.Outcome outcome;
+        try {
+            outcome = FineTuneRound.run(settings);
+        } catch (RuntimeException e) {
+            // nothing was published (the release is written last): say why in one line, the trace is in the log
+            LOG.error("Fine-tune round failed", e);
+            System.err.println("fine-tune failed, nothing published: " + e.getMessage());
+            return 1;
+        }
         System.out.println(outcome.message());
         return outcome.status() == FineTuneRound.Status.REFUSED ? REFUSED_EXIT : 0;
     }
