@@ -8,7 +8,9 @@ import io.pirstream.model.CheckpointStore;
 import io.pirstream.model.UntrainedCheckpoints;
 import io.pirstream.model.synth.SyntheticScenes;
 import io.pirstream.model.train.FineTuneConfig;
+import io.pirstream.schemas.KafkaClientSecurity;
 import io.pirstream.schemas.ModelReleases;
+import io.pirstream.schemas.TopicAccess;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.Chip;
 import io.pirstream.schemas.avro.ImageFormat;
@@ -33,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -145,6 +148,21 @@ class FineTuneRoundIT {
 
         FineTuneRound.Outcome rerun = FineTuneRound.run(settings());
         assertThat(rerun.status()).as("the rerun completes: %s", rerun.message()).isEqualTo(FineTuneRound.Status.CANDIDATE);
+    }
+
+    @Test
+    void theJobsOwnPrincipalNeedsNoMoreThanTopicAccessGrantsIt() throws IOException {
+        broker.close();
+        broker = EmbeddedKafkaBroker.builder().optSaslScram("admin-secret").build().start();
+        broker.ensureTopics(Topics.core());
+        writeChipsAndFeedback();
+        KafkaClientSecurity job = broker.addServicePrincipal(TopicAccess.Service.FINETUNE, "finetune-secret");
+        FineTuneRound.Settings settings = settings();
+        FineTuneRound.Outcome outcome = FineTuneRound.run(new FineTuneRound.Settings(
+                job.apply(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers())), settings.store(),
+                settings.baseCheckpoint(), settings.config(), 1, settings.replicationFactor(), settings.timeout(), null, settings.log(), null));
+        assertThat(outcome.status()).as("as User:%s: %s; log:%n%s", TopicAccess.Service.FINETUNE.user(), outcome.message(), log)
+                .isEqualTo(FineTuneRound.Status.CANDIDATE);
     }
 
     @Test
