@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FeedbackHelpsTest {
 
     /**
-     * Chips that get feedback (20; {@code -Dpirstream.finetune.fed=N} for a larger round, with the default config),
+     * Chips that get feedback (20; {@code -Dpirstream.finetune.fed=N} for a larger round, with the default config, and
+     * {@code -Dpirstream.finetune.rsicd=DIR} to replay RSICD train and gate on RSICD val too),
      * as many queried without any, and a gallery of three times as many.
      */
     static final int FED = Integer.getInteger("pirstream.finetune.fed", 20);
@@ -77,7 +78,8 @@ class FeedbackHelpsTest {
         }
 
         FineTuneConfig config = FED == 20 ? new FineTuneConfig(16, 32, 8, 4, null, 0f, 0f, null, 0, 96, null, null, 40, 0, null, null, seed)
-                : new FineTuneConfig(0, 0, 0, 0, null, 0f, 0f, null, null, null, null, null, null, 0, null, null, seed);
+                : new FineTuneConfig(0, 0, 0, 0, null, 0f, 0f, null, null, null, null, System.getProperty("pirstream.finetune.rsicd"), null, 0,
+                        null, null, seed);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         FeedbackFineTuner.Result result = FeedbackFineTuner.run(Checkpoint.readResource(PirModel.DEFAULT_RESOURCE), judgements, config,
                 Map.of(), dir.resolve("candidate"), new PrintStream(log, true, StandardCharsets.UTF_8), FeedbackFineTuner.StepListener.NONE);
