@@ -119,13 +119,23 @@ public final class PirModel implements AutoCloseable {
     }
 
     private static TextFeaturizer featurizer(Checkpoint.Manifest m) {
+        return textFeaturizer(m, false);
+    }
+
+    /**
+     * The text input a checkpoint was trained with: its word vocabulary, or the frozen sentence encoder (refused when
+     * the classpath has another one than the checkpoint recorded).
+     *
+     * @param cacheStates keep the sentence encoder's states of every text seen (training, where texts repeat)
+     */
+    public static TextFeaturizer textFeaturizer(Checkpoint.Manifest m, boolean cacheStates) {
         if (ModelConfig.SCRATCH.equals(m.model().textEncoder())) {
             if (m.vocabulary() == null) {
                 throw new CheckpointException("checkpoint " + m.version() + " uses the scratch text encoder but has no vocabulary");
             }
             return new WordVocabulary(m.vocabulary(), m.model().maxTokens());
         }
-        MiniLmTokenStates states = new MiniLmTokenStates(m.model().maxTokens(), false);
+        MiniLmTokenStates states = new MiniLmTokenStates(m.model().maxTokens(), cacheStates);
         if (m.textEncoderSha256() != null && !m.textEncoderSha256().equals(states.modelSha256())) {
             states.close();
             throw new CheckpointException("checkpoint " + m.version() + " was trained on a different all-MiniLM-L6-v2 (SHA-256 "

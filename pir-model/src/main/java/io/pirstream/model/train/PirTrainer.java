@@ -139,7 +139,7 @@ public final class PirTrainer {
                 copyParameters(instruction.top(), visual.top());
                 trainingFacts.put("initialisation", config.pretrained() == null ? "random" : "ImageNet " + mc.backbone());
             }
-            freeze(network, config);
+            freeze(network, config.fineTuneUnits());
             trainingFacts.put("config", config);
 
             // 2. the frozen trunk, once per image and variant
@@ -152,7 +152,8 @@ public final class PirTrainer {
                 }
                 // 3. contrastive training
                 int steps = train.size() / config.batch();
-                Optimization opt = optimization(network, visual, config, steps, state.epoch * steps);
+                Optimization opt = optimization(network, config.lr(), config.backboneLrScale(), config.weightDecay(), config.warmupSteps(),
+                        steps * config.epochs(), "cosine".equals(config.schedule()), state.epoch * steps);
                 PirLoss loss = new PirLoss(config.lambdaCs());
                 ParameterStore ps = new ParameterStore(manager, false);
                 Random random = new Random(config.seed() + 31L * state.epoch);
@@ -234,31 +235,36 @@ public final class PirTrainer {
         }
     }
 
-    /** The instruction encoder never trains here; the visual encoder's backbone only its top {@code fineTuneUnits}. */
-    private static void freeze(PirNetwork network, TrainConfig config) {
+    /**
+     * The instruction encoder never trains (here or in a fine-tune); the visual encoder's backbone only its top
+     * {@code fineTuneUnits} (null: all of them).
+     */
+    static void freeze(PirNetwork network, Integer fineTuneUnits) {
         // unfreezing first also gives weights loaded on resume their autograd back
         network.freezeParameters(false);
         InstructionEncoder instruction = network.imageTower().instructionEncoder();
         VisualEncoder visual = network.imageTower().visualEncoder();
         instruction.freezeParameters(true);
         List<Block> top = new ArrayList<>(visual.top().getChildren().values());
-        int trainable = config.fineTuneUnits() == null ? top.size() : Math.min(config.fineTuneUnits(), top.size());
+        int trainable = fineTuneUnits == null ? top.size() : Math.min(fineTuneUnits, top.size());
         for (int i = 0; i < top.size(); i++) {
             top.get(i).freezeParameters(i < top.size() - trainable);
         }
     }
 
-    private static Optimization optimization(PirNetwork network, VisualEncoder visual, TrainConfig config, int steps, int offset) {
+    /** AdamW over the trainable parameters: the visual encoder's backbone units at {@code backboneLrScale} x {@code lr}. */
+    static Optimization optimization(PirNetwork network, float lr, float backboneLrScale, float weightDecay, int warmupSteps,
+            int totalSteps, boolean cosine, int offset) {
+        VisualEncoder visual = network.imageTower().visualEncoder();
         List<Parameter> backbone = visual.top().getParameters().values().stream().filter(Parameter::requiresGradient).toList();
         List<Parameter> rest = new ArrayList<>(network.getParameters().values().stream().filter(Parameter::requiresGradient).toList());
         rest.removeAll(backbone);
         List<Optimization.Group> groups = new ArrayList<>();
-        groups.add(new Optimization.Group(rest, config.lr()));
+        groups.add(new Optimization.Group(rest, lr));
         if (!backbone.isEmpty()) {
-            groups.add(new Optimization.Group(backbone, config.lr() * config.backboneLrScale()));
+            groups.add(new Optimization.Group(backbone, lr * backboneLrScale));
         }
-        return new Optimization(groups, config.weightDecay(), config.warmupSteps(), steps * config.epochs(),
-                "cosine".equals(config.schedule()), offset);
+        return new Optimization(groups, weightDecay, warmupSteps, totalSteps, cosine, offset);
     }
 
     private static float step(PirNetwork network, ParameterStore ps, NDManager manager, TextFeaturizer featurizer, TrunkCache maps,
