@@ -66,6 +66,7 @@ class KubernetesManifestsTest {
 
     /** The checks catch drift: each change below, made to a copy of the base, must be reported. */
     @Test
+    @SuppressWarnings("unchecked")
     void driftFromTheCodeIsReported() {
         Manifests base = Manifests.readFolder(K8S.resolve("base"));
         assertThat(ManifestChecks.problems(base, shippedModelVersion(), apiKeys())).as("the base as it is").isEmpty();
@@ -79,6 +80,24 @@ class KubernetesManifestsTest {
         config(retention.findCustom("KafkaTopic", "pir.alerts").orElseThrow()).put("retention.ms", 86400000);
         assertThat(problems(retention)).as("pir.alerts kept one day")
                 .anyMatch(p -> p.contains("pir.alerts") && p.contains("retention.ms=86400000"));
+
+        Manifests tombstones = base.copy();
+        config(tombstones.findCustom("KafkaTopic", "pir.chips").orElseThrow()).remove("delete.retention.ms");
+        assertThat(problems(tombstones)).as("pir.chips with the broker's default tombstone retention")
+                .anyMatch(p -> p.contains("pir.chips") && p.contains("delete.retention.ms=null"));
+
+        Manifests literalGroup = base.copy();
+        acls(literalGroup, "pirstream-embed").stream().map(entry -> (Map<String, Object>) entry.get("resource"))
+                .filter(resource -> "group".equals(resource.get("type"))).forEach(r -> r.put("patternType", "literal"));
+        assertThat(problems(literalGroup)).as("the embed-processor's group granted by literal name, not by prefix")
+                .anyMatch(p -> p.contains("KafkaUser pirstream-embed lacks group pirstream-embed (prefix): Read"))
+                .anyMatch(p -> p.contains("KafkaUser pirstream-embed allows group pirstream-embed (literal): Read"));
+
+        Manifests admin = base.copy();
+        acls(admin, "pirstream-admin").add(Map.of("resource", Map.of("type", "topic", "name", "pir.chips",
+                "patternType", "literal"), "operations", List.of("Write")));
+        assertThat(problems(admin)).as("the admin CLI allowed to write chips")
+                .anyMatch(p -> p.contains("KafkaUser pirstream-admin allows topic pir.chips (literal): Write"));
 
         Manifests acl = base.copy();
         List<?> acls = (List<?>) ((Map<?, ?>) spec(acl.findCustom("KafkaUser", "pirstream-query").orElseThrow())
@@ -111,6 +130,12 @@ class KubernetesManifestsTest {
         assertThat(problems(principal)).as("ingest with the query service's credentials")
                 .anyMatch(p -> p.contains("connects as pirstream-query"));
 
+        Manifests group = base.copy();
+        ((Map<String, Object>) ((List<Map<String, Object>>) spec(group.findCustom("ScaledObject", "embed").orElseThrow())
+                .get("triggers")).get(0).get("metadata")).put("consumerGroup", "pirstream-embed");
+        assertThat(problems(group)).as("KEDA following the bare prefix, a group nobody consumes in")
+                .anyMatch(p -> p.contains("follows the lag of pirstream-embed on pir.chips"));
+
         Manifests lag = base.copy();
         spec(lag.findCustom("ScaledObject", "embed").orElseThrow()).put("maxReplicaCount", 12);
         assertThat(problems(lag)).as("more embed consumers than partitions")
@@ -119,6 +144,12 @@ class KubernetesManifestsTest {
 
     private static List<String> problems(Manifests manifests) {
         return ManifestChecks.problems(manifests, shippedModelVersion(), apiKeys());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> acls(Manifests manifests, String user) {
+        return (List<Map<String, Object>>) ((Map<String, Object>) spec(manifests.findCustom("KafkaUser", user)
+                .orElseThrow()).get("authorization")).get("acls");
     }
 
     @SuppressWarnings("unchecked")

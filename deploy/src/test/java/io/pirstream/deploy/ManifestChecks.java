@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.pirstream.schemas.KafkaClientSecurity;
+import io.pirstream.schemas.ModelReleases;
 import io.pirstream.schemas.Topic;
 import io.pirstream.schemas.TopicAccess;
 import io.pirstream.schemas.Topics;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourceType;
@@ -51,6 +53,8 @@ final class ManifestChecks {
     private final String modelVersion;
     private final Set<String> apiKeys;
     private final List<String> problems = new ArrayList<>();
+    /** Model versions of the embeddings topics declared here (filled by {@link #topics}). */
+    private final Set<String> embeddingVersions = new TreeSet<>();
 
     /**
      * @param modelVersion version of the shipped model, whose embeddings topic must be declared
@@ -92,6 +96,9 @@ final class ManifestChecks {
             if (contract == null) {
                 problems.add("KafkaTopic " + name + " is no topic of schemas' Topics");
                 continue;
+            }
+            if (name.startsWith(Topics.EMBEDDINGS_PREFIX)) {
+                embeddingVersions.add(name.substring(Topics.EMBEDDINGS_PREFIX.length()));
             }
             topic(name, resource, contract, brokers);
         }
@@ -435,11 +442,11 @@ final class ManifestChecks {
                 if (!"kafka".equals(trigger.get("type"))) {
                     continue;
                 }
-                if (!TopicAccess.EMBED_APPLICATION_ID.equals(metadata.get("consumerGroup"))
+                if (!isEmbedGroup(String.valueOf(metadata.get("consumerGroup")))
                         || !Topics.CHIPS.name().equals(metadata.get("topic"))) {
                     problems.add("ScaledObject " + scaled.getMetadata().getName() + " follows the lag of "
-                            + metadata.get("consumerGroup") + " on " + metadata.get("topic") + ", not "
-                            + TopicAccess.EMBED_APPLICATION_ID + " on " + Topics.CHIPS.name());
+                            + metadata.get("consumerGroup") + " on " + metadata.get("topic") + ", not an embed-processor"
+                            + " group (" + embedGroups() + ") on " + Topics.CHIPS.name());
                 }
                 if (max == null || max.intValue() > Topics.CHIPS.partitions()) {
                     problems.add("ScaledObject " + scaled.getMetadata().getName() + ": maxReplicaCount " + max
@@ -476,6 +483,22 @@ final class ManifestChecks {
                 problems.add("PodDisruptionBudget " + budget.getMetadata().getName() + " selects no Deployment's pods");
             }
         }
+    }
+
+    /**
+     * A consumer group of the embed-processor: its Streams application id for a model version whose embeddings topic is
+     * declared here, {@code pirstream-embed-<version>} or a replay's {@code pirstream-embed-<version>-r<n>}
+     * ({@link ModelReleases#applicationId}). The prefix alone is no group: KEDA would follow a group nobody consumes in.
+     */
+    private boolean isEmbedGroup(String group) {
+        return embeddingVersions.stream().map(v -> ModelReleases.applicationId(TopicAccess.EMBED_APPLICATION_ID, v, 0))
+                .anyMatch(id -> group.equals(id) || group.matches(Pattern.quote(id) + "-r[1-9][0-9]*"));
+    }
+
+    private String embedGroups() {
+        return embeddingVersions.isEmpty() ? "none: no embeddings topic is declared"
+                : String.join(", ", embeddingVersions.stream()
+                        .map(v -> ModelReleases.applicationId(TopicAccess.EMBED_APPLICATION_ID, v, 0)).toList());
     }
 
     /** The fine-tune job's CronJob slot, until the job lands with its own contract. */
