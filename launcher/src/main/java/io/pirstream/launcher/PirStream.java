@@ -1,5 +1,7 @@
 package io.pirstream.launcher;
 
+import io.pirstream.finetune.FineTuneRound;
+import io.pirstream.finetune.FineTuneScheduler;
 import io.pirstream.schemas.Topics;
 import io.pirstream.testkit.EmbeddedKafkaBroker;
 import io.pirstream.testkit.imagery.TestImagery;
@@ -70,6 +72,10 @@ public final class PirStream implements Callable<Integer> {
     @Option(names = "--checkpoint", description = "PIR checkpoint folder (default: the shipped model).")
     Path checkpoint;
 
+    @Option(names = "--fine-tune-every", description = "Run a fine-tune round in the background once this many new"
+            + " feedback records have arrived; 0: never (default: ${DEFAULT-VALUE}).")
+    int fineTuneEvery = FineTuneScheduler.DEFAULT_EVERY_NEW_FEEDBACK;
+
     @Option(names = "--demo-feed", description = "Generated aerial scenes with known captions to post at start, so there is"
             + " something to search (default: ${DEFAULT-VALUE}; 0 disables).")
     int demoFeed = 14;
@@ -105,12 +111,38 @@ public final class PirStream implements Callable<Integer> {
                 return smokeTest(stack, keys);
             }
         }
+        if (fineTuneEvery > 0) {
+            startFineTuning(stack, data);
+        }
         printWelcome(stack, keyFolder, data, dropFolder);
+        System.out.printf("""
+                Feedback (POST /v1/feedback) trains the next model: %s; then list, promote
+                and roll back model releases with ./pir-admin releases | promote <version> | rollback | progress --watch
+                %n""", fineTuneEvery > 0 ? "a fine-tune round runs every " + fineTuneEvery + " new records (log in "
+                + data.resolve("logs/finetune.log") + ")" : "fine-tuning is off (--fine-tune-every 0)");
         if (demoFeed > 0) {
             DemoFeed.post(new IngestClient(stack.ingest().baseUrl(), keys.ingest()), demoFeed);
         }
         new CountDownLatch(1).await(); // until Ctrl-C; the shutdown hook stops everything
         return 0;
+    }
+
+    /**
+     * The fine-tune job, in this JVM: a round once {@code --fine-tune-every} new feedback records have arrived (or a
+     * day has passed with new feedback), each publishing a CANDIDATE or REFUSED release that {@code ./pir-admin}
+     * lists and promotes. Its log goes to {@code <data>/logs/finetune.log}, its progress to {@code finetune.json}.
+     */
+    private void startFineTuning(Stack stack, Path data) throws IOException {
+        Path logs = Files.createDirectories(data.resolve("logs"));
+        java.io.PrintStream log = new java.io.PrintStream(Files.newOutputStream(logs.resolve("finetune.log"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND), true,
+                java.nio.charset.StandardCharsets.UTF_8);
+        FineTuneRound.Settings settings = FineTuneRound.Settings.of(Map.of("bootstrap.servers",
+                stack.broker().bootstrapServers()), data.resolve("models")).withBaseCheckpoint(checkpoint)
+                .withReport(data.resolve("finetune.json")).withLog(log);
+        FineTuneScheduler scheduler = FineTuneScheduler.start(settings, fineTuneEvery, Duration.ofDays(1),
+                FineTuneScheduler.DEFAULT_CHECK_EVERY);
+        Runtime.getRuntime().addShutdownHook(new Thread(scheduler::close, "pirstream-finetune-shutdown"));
     }
 
     /**
