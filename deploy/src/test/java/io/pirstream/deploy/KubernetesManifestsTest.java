@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -136,6 +137,36 @@ class KubernetesManifestsTest {
         assertThat(problems(group)).as("KEDA following the bare prefix, a group nobody consumes in")
                 .anyMatch(p -> p.contains("follows the lag of pirstream-embed on pir.chips"));
 
+        Manifests suspended = base.copy();
+        suspended.find(CronJob.class, "finetune").orElseThrow().getSpec().setSuspend(true);
+        assertThat(problems(suspended)).as("the fine-tune job suspended")
+                .anyMatch(p -> p.contains("CronJob finetune is suspended"));
+
+        Manifests finetunePrincipal = base.copy();
+        jobContainer(finetunePrincipal, "finetune").getEnv().stream()
+                .filter(v -> v.getName().equals("PIRSTREAM_KAFKA_SASL_JAAS_CONFIG"))
+                .forEach(v -> v.getValueFrom().getSecretKeyRef().setName("pirstream-admin"));
+        assertThat(problems(finetunePrincipal)).as("the fine-tune job with the admin CLI's credentials")
+                .anyMatch(p -> p.contains("CronJob finetune") && p.contains("connects as pirstream-admin"));
+
+        Manifests finetuneVariable = base.copy();
+        jobContainer(finetuneVariable, "finetune").getEnv().stream()
+                .filter(v -> v.getName().equals("PIRSTREAM_MODEL_STORE")).forEach(v -> v.setName("PIRSTREAM_STORE"));
+        assertThat(problems(finetuneVariable)).as("a variable the fine-tune job does not read")
+                .anyMatch(p -> p.contains("PIRSTREAM_STORE is read by no code of finetune"));
+
+        Manifests ephemeralStore = base.copy();
+        jobContainer(ephemeralStore, "finetune").getEnv().stream()
+                .filter(v -> v.getName().equals("PIRSTREAM_MODEL_STORE")).forEach(v -> v.setValue("/tmp/models"));
+        assertThat(problems(ephemeralStore)).as("checkpoints stored in the job pod's emptyDir")
+                .anyMatch(p -> p.contains("checkpoint store /tmp/models is on no PersistentVolumeClaim"));
+
+        Manifests elsewhere = base.copy();
+        container(elsewhere, "query").getVolumeMounts().stream().filter(m -> m.getName().equals("models"))
+                .forEach(m -> m.setMountPath("/checkpoints"));
+        assertThat(problems(elsewhere)).as("the query service mounting the checkpoints at another path")
+                .anyMatch(p -> p.contains("Deployment query does not mount claim pirstream-models at /models"));
+
         Manifests lag = base.copy();
         spec(lag.findCustom("ScaledObject", "embed").orElseThrow()).put("maxReplicaCount", 12);
         assertThat(problems(lag)).as("more embed consumers than partitions")
@@ -165,6 +196,11 @@ class KubernetesManifestsTest {
     private static io.fabric8.kubernetes.api.model.Container container(Manifests manifests, String deployment) {
         return manifests.find(Deployment.class, deployment).orElseThrow().getSpec().getTemplate().getSpec()
                 .getContainers().get(0);
+    }
+
+    private static io.fabric8.kubernetes.api.model.Container jobContainer(Manifests manifests, String cronJob) {
+        return manifests.find(CronJob.class, cronJob).orElseThrow().getSpec().getJobTemplate().getSpec().getTemplate()
+                .getSpec().getContainers().get(0);
     }
 
     /** The shipped model's version, which names the embeddings topic the base declares. */

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -21,11 +22,13 @@ import io.pirstream.schemas.Topic;
 import io.pirstream.schemas.TopicAccess;
 import io.pirstream.schemas.Topics;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -73,7 +76,7 @@ final class ManifestChecks {
         checks.users();
         ServiceContract.all().forEach(checks::service);
         checks.scaling();
-        checks.finetuneSlot();
+        checks.modelStore();
         return List.copyOf(checks.problems);
     }
 
@@ -219,13 +222,13 @@ final class ManifestChecks {
     // --- services -------------------------------------------------------------------------------------------------
 
     private void service(ServiceContract contract) {
-        var deployment = manifests.find(Deployment.class, contract.deployment());
-        if (deployment.isEmpty()) {
-            problems.add("no Deployment " + contract.deployment());
+        boolean job = contract.kind() == ServiceContract.Kind.CRON_JOB;
+        String where = (job ? "CronJob " : "Deployment ") + contract.workload();
+        PodSpec pod = podSpec(contract).orElse(null);
+        if (pod == null) {
+            problems.add("no " + where);
             return;
         }
-        PodSpec pod = deployment.get().getSpec().getTemplate().getSpec();
-        String where = "Deployment " + contract.deployment();
         Container container = pod.getContainers().stream()
                 .filter(c -> c.getImage() != null && imageName(c.getImage()).equals(contract.image()))
                 .findFirst().orElse(null);
@@ -238,17 +241,51 @@ final class ManifestChecks {
         for (EnvVar variable : container.getEnv()) {
             env.put(variable.getName(), variable);
             if (!contract.reads(variable.getName()) && !isKafkaSecurityVariable(variable.getName())) {
-                problems.add(where + ": " + variable.getName() + " is read by no code of " + contract.deployment());
+                problems.add(where + ": " + variable.getName() + " is read by no code of " + contract.workload());
             }
             if (variable.getValueFrom() != null && variable.getValueFrom().getSecretKeyRef() != null) {
                 secretKey(where + ", " + variable.getName(), variable.getValueFrom().getSecretKeyRef());
                 apiKeyRole(where, variable);
             }
         }
-        ports(where, contract, container, env);
+        if (job) {
+            job(where, contract, container);
+        } else {
+            ports(where, contract, container, env);
+        }
         kafka(where, contract, pod, container, env);
         if (!Boolean.TRUE.equals(pod.getSecurityContext() == null ? null : pod.getSecurityContext().getRunAsNonRoot())) {
             problems.add(where + ": runAsNonRoot is not set");
+        }
+    }
+
+    /** The pod spec of a service's Deployment or a job's CronJob. */
+    private Optional<PodSpec> podSpec(ServiceContract contract) {
+        return switch (contract.kind()) {
+            case DEPLOYMENT -> manifests.find(Deployment.class, contract.workload())
+                    .map(d -> d.getSpec().getTemplate().getSpec());
+            case CRON_JOB -> manifests.find(CronJob.class, contract.workload())
+                    .map(j -> j.getSpec().getJobTemplate().getSpec().getTemplate().getSpec());
+        };
+    }
+
+    /** A job runs when scheduled and exits: not suspended, no port, no probe (it serves nothing). */
+    private void job(String where, ServiceContract contract, Container container) {
+        CronJob cronJob = manifests.find(CronJob.class, contract.workload()).orElseThrow();
+        if (Boolean.TRUE.equals(cronJob.getSpec().getSuspend())) {
+            problems.add("CronJob " + contract.workload() + " is suspended: it never runs");
+        }
+        if (container.getCommand() != null && !container.getCommand().isEmpty()) {
+            problems.add(where + ": command " + container.getCommand() + " replaces the image's entrypoint (the job's"
+                    + " main class); give its options as args");
+        }
+        if (!container.getPorts().isEmpty()) {
+            problems.add(where + ": containerPort " + container.getPorts().get(0).getContainerPort()
+                    + ", the job serves no port");
+        }
+        if (container.getReadinessProbe() != null || container.getLivenessProbe() != null
+                || container.getStartupProbe() != null) {
+            problems.add(where + ": a probe, the job serves no health endpoint");
         }
     }
 
@@ -501,13 +538,79 @@ final class ManifestChecks {
                         .map(v -> ModelReleases.applicationId(TopicAccess.EMBED_APPLICATION_ID, v, 0)).toList());
     }
 
-    /** The fine-tune job's CronJob slot, until the job lands with its own contract. */
-    private void finetuneSlot() {
-        boolean present = manifests.ofType(CronJob.class).stream().anyMatch(job -> job.getSpec().getJobTemplate()
-                .getSpec().getTemplate().getSpec().getContainers().stream()
-                .anyMatch(c -> imageName(c.getImage()).equals("pirstream-finetune")));
-        if (!present) {
-            problems.add("no CronJob of image pirstream-finetune (the fine-tune job's slot)");
+    // --- the checkpoint store -------------------------------------------------------------------------------------
+
+    /**
+     * The fine-tune job stores each checkpoint under its {@code --store} and publishes a release naming it by a
+     * {@code file:} URI; the services that load a release's checkpoint (embed, query) open that URI. So the store must
+     * be a PersistentVolumeClaim the job mounts writable, and each of those services must mount the same claim at the
+     * same path: otherwise a promoted release names files no pod has, or that die with the job's pod.
+     */
+    private void modelStore() {
+        ServiceContract finetune = ServiceContract.finetune();
+        Container container = podSpec(finetune).flatMap(pod -> pod.getContainers().stream()
+                .filter(c -> c.getImage() != null && imageName(c.getImage()).equals(finetune.image())).findFirst())
+                .orElse(null);
+        if (container == null) {
+            return; // reported by service()
+        }
+        PodSpec pod = podSpec(finetune).orElseThrow();
+        String where = "CronJob " + finetune.workload() + ", container " + container.getName();
+        ServiceContract.StoreOption option = ServiceContract.finetuneStore();
+        String store = option.defaultValue();
+        for (EnvVar variable : container.getEnv()) {
+            if (variable.getName().equals(option.variable())) {
+                store = variable.getValue();
+            }
+        }
+        List<String> args = Objects.requireNonNullElse(container.getArgs(), List.of());
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).startsWith("--store=")) {
+                store = args.get(i).substring("--store=".length());
+            } else if (args.get(i).equals("--store") && i + 1 < args.size()) {
+                store = args.get(i + 1);
+            }
+        }
+        if (store == null || !store.startsWith("/")) {
+            problems.add(where + ": checkpoint store " + store + " is no absolute path on a mounted volume");
+            return;
+        }
+        String path = store.replaceAll("/+$", "");
+        VolumeMount mount = container.getVolumeMounts().stream()
+                .filter(m -> path.equals(m.getMountPath()) || path.startsWith(m.getMountPath().replaceAll("/+$", "") + "/"))
+                .max(Comparator.comparingInt(m -> m.getMountPath().length())).orElse(null);
+        Volume volume = mount == null ? null : pod.getVolumes().stream()
+                .filter(v -> v.getName().equals(mount.getName())).findFirst().orElse(null);
+        if (volume == null || volume.getPersistentVolumeClaim() == null) {
+            problems.add(where + ": checkpoint store " + path + " is on no PersistentVolumeClaim (releases name their"
+                    + " checkpoints by file: URI; the services must read the same files)");
+            return;
+        }
+        if (Boolean.TRUE.equals(mount.getReadOnly()) || Boolean.TRUE.equals(volume.getPersistentVolumeClaim().getReadOnly())) {
+            problems.add(where + ": checkpoint store " + path + " is mounted read-only");
+        }
+        String claim = volume.getPersistentVolumeClaim().getClaimName();
+        if (manifests.find(PersistentVolumeClaim.class, claim).isEmpty()) {
+            problems.add(where + ": checkpoint store on claim " + claim + ", which no PersistentVolumeClaim here makes");
+        }
+        for (ServiceContract reader : List.of(ServiceContract.embed(), ServiceContract.query())) {
+            PodSpec readerPod = podSpec(reader).orElse(null);
+            if (readerPod == null) {
+                continue; // reported by service()
+            }
+            Set<String> claimVolumes = new TreeSet<>();
+            readerPod.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null)
+                    .filter(v -> claim.equals(v.getPersistentVolumeClaim().getClaimName()))
+                    .forEach(v -> claimVolumes.add(v.getName()));
+            boolean same = readerPod.getContainers().stream()
+                    .filter(c -> c.getImage() != null && imageName(c.getImage()).equals(reader.image()))
+                    .flatMap(c -> c.getVolumeMounts().stream())
+                    .anyMatch(m -> claimVolumes.contains(m.getName()) && mount.getMountPath().equals(m.getMountPath())
+                            && Objects.equals(mount.getSubPath(), m.getSubPath()));
+            if (!same) {
+                problems.add("Deployment " + reader.workload() + " does not mount claim " + claim + " at "
+                        + mount.getMountPath() + ", where the fine-tune job stores the checkpoints releases name");
+            }
         }
     }
 

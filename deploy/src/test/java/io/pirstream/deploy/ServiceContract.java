@@ -29,17 +29,30 @@ import java.util.regex.Pattern;
  * against what the service does today.
  *
  * @param service the service's principal in {@link TopicAccess}
- * @param deployment name of its Deployment
+ * @param kind what runs it: a Deployment (a service) or a CronJob (a job that exits)
+ * @param workload name of its Deployment or CronJob
  * @param image image name (without registry or tag)
- * @param httpPort port of its HTTP server (APIs, health), when nothing in the environment changes it
- * @param portVariable environment variable that changes the port
- * @param healthPaths paths it answers health probes on
+ * @param httpPort port of its HTTP server (APIs, health), when nothing in the environment changes it; 0 for a job
+ * @param portVariable environment variable that changes the port; null for a job
+ * @param healthPaths paths it answers health probes on; none for a job
  * @param variables environment variables it reads by name
  * @param variablePatterns environment variables it reads by pattern (configuration maps such as
  *     {@code pirstream.auth.clients.<name>.key})
  */
-record ServiceContract(TopicAccess.Service service, String deployment, String image, int httpPort, String portVariable,
-                       Set<String> healthPaths, Set<String> variables, List<Pattern> variablePatterns) {
+record ServiceContract(TopicAccess.Service service, Kind kind, String workload, String image, int httpPort,
+                       String portVariable, Set<String> healthPaths, Set<String> variables, List<Pattern> variablePatterns) {
+
+    /** What runs the code. */
+    enum Kind { DEPLOYMENT, CRON_JOB }
+
+    /**
+     * The fine-tune job's checkpoint store option: the variable that sets it and its default.
+     *
+     * @param variable environment variable of {@code --store}
+     * @param defaultValue the store when the variable is unset
+     */
+    record StoreOption(String variable, String defaultValue) {
+    }
 
     /** The repository's root: tests run in the deploy module's folder. */
     static final Path ROOT = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
@@ -53,9 +66,12 @@ record ServiceContract(TopicAccess.Service service, String deployment, String im
     private static final Pattern HTTP_PORT_OPTION = Pattern.compile(
             "names = \"--http-port\", defaultValue = \"\\$\\{env:([A-Z0-9_]+):-(\\d+)}");
     private static final Pattern HEALTH_CONTEXT = Pattern.compile("createContext\\(\"(/q/health[^\"]*)\"");
+    private static final Pattern STORE_OPTION = Pattern.compile(
+            "names = \"--store\", defaultValue = \"\\$\\{env:([A-Z0-9_]+):-([^}]*)}");
+    private static final Path FINETUNE_JOB = Path.of("finetune/src/main/java/io/pirstream/finetune/FineTuneJob.java");
 
     static List<ServiceContract> all() {
-        return List.of(ingest(), embed(), query());
+        return List.of(ingest(), embed(), query(), finetune());
     }
 
     static ServiceContract ingest() {
@@ -85,8 +101,28 @@ record ServiceContract(TopicAccess.Service service, String deployment, String im
         while (contexts.find()) {
             health.add(contexts.group(1));
         }
-        return new ServiceContract(TopicAccess.Service.EMBED, "embed", "pirstream-embed",
+        return new ServiceContract(TopicAccess.Service.EMBED, Kind.DEPLOYMENT, "embed", "pirstream-embed",
                 Integer.parseInt(port.group(2)), port.group(1), health, variables, List.of());
+    }
+
+    /**
+     * The fine-tune job (CronJob finetune): a picocli command like the embed-processor, no HTTP server, one round then
+     * exit.
+     */
+    static ServiceContract finetune() {
+        Set<String> variables = new TreeSet<>(JVM_VARIABLES);
+        variables.addAll(references(read(ROOT.resolve(FINETUNE_JOB))));
+        return new ServiceContract(TopicAccess.Service.FINETUNE, Kind.CRON_JOB, "finetune", "pirstream-finetune", 0,
+                null, Set.of(), variables, List.of());
+    }
+
+    /** Where the fine-tune job stores checkpoints (FineTuneJob's {@code --store}), read from its code. */
+    static StoreOption finetuneStore() {
+        Matcher option = STORE_OPTION.matcher(read(ROOT.resolve(FINETUNE_JOB)));
+        if (!option.find()) {
+            throw new IllegalStateException("FineTuneJob has no --store option defaulting to a variable: update ServiceContract");
+        }
+        return new StoreOption(option.group(1), option.group(2));
     }
 
     /** Whether the service reads this environment variable. */
@@ -134,7 +170,7 @@ record ServiceContract(TopicAccess.Service service, String deployment, String im
             throw new IllegalStateException(module + " moved its health endpoints: update ServiceContract");
         }
         int port = Integer.parseInt(properties.getProperty("quarkus.http.port", "8080"));
-        return new ServiceContract(service, deployment, image, port, "QUARKUS_HTTP_PORT", QUARKUS_HEALTH, variables,
+        return new ServiceContract(service, Kind.DEPLOYMENT, deployment, image, port, "QUARKUS_HTTP_PORT", QUARKUS_HEALTH, variables,
                 patterns);
     }
 
