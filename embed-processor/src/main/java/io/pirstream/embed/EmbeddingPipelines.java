@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -228,14 +227,6 @@ final class EmbeddingPipelines implements AutoCloseable {
         String models = running.values().stream().map(p -> p.model().version() + " (" + p.applicationId() + ")")
                 .collect(Collectors.joining(", "));
         return failures.isEmpty() ? models : models + "; failed: " + failures;
-    }
-
-    synchronized Optional<String> fallbackVersion() {
-        return Optional.ofNullable(fallbackVersion);
-    }
-
-    synchronized List<String> applicationIds() {
-        return List.copyOf(running.keySet());
     }
 
     @Override

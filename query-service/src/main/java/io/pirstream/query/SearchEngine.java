@@ -96,7 +96,6 @@ public class SearchEngine {
     private ModelReleases.Watcher watcher;
     private KafkaProducer<byte[], DeadLetter> deadLetters;
     private Timer freshness;
-    private String fallbackVersion;
     private volatile ModelRelease activeRelease;
 
     public SearchEngine(QueryConfig config, KafkaClients clients, MeterRegistry metrics, IndexEvents events,
@@ -156,7 +155,6 @@ public class SearchEngine {
         if (active.isEmpty()) {
             if (indexes.isEmpty()) {
                 PirModel model = config.checkpoint().map(dir -> PirModel.load(Path.of(dir))).orElseGet(PirModel::loadDefault);
-                fallbackVersion = model.version();
                 open(ModelReleases.applicationId(config.applicationId(), model.version(), 0), model);
             }
             if (target == null) {
