@@ -131,7 +131,8 @@ final class IngestBenchmark implements Callable<Integer> {
         return Integer.parseInt(matcher.group(1));
     }
 
-    private static double percentile(List<Long> sorted, double p) {
+    /** The nearest-rank percentile of sorted values (NaN when there are none); the benchmarks' one definition. */
+    static double percentile(List<Long> sorted, double p) {
         return sorted.isEmpty() ? Double.NaN : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
     }
 

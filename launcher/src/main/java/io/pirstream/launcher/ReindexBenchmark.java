@@ -131,7 +131,8 @@ final class ReindexBenchmark implements Callable<Integer> {
             System.out.printf("promotion -> flip for %d chips: %.1f s (%.0f chips/s indexed, with a flip-settle of 1 s)%n",
                     chips, flipSeconds, chips / flipSeconds);
             System.out.printf("searches during the build: %d, errors %d, version changes %d, p50 %.1f ms, p99 %.1f ms%n",
-                    during.size(), errors.get(), flips, percentile(latencies, 0.5) / 1e6, percentile(latencies, 0.99) / 1e6);
+                    during.size(), errors.get(), flips, IngestBenchmark.percentile(latencies, 0.5) / 1e6,
+                    IngestBenchmark.percentile(latencies, 0.99) / 1e6);
             return errors.get() == 0 && flips == 1 ? 0 : 1;
         }
     }
@@ -185,9 +186,5 @@ final class ReindexBenchmark implements Callable<Integer> {
     private static String models(HttpClient http, String query, ApiKeys keys) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(query + "/v1/models")).header("Authorization", "Bearer "
                 + keys.analyst()).build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private static double percentile(List<Long> sorted, double q) {
-        return sorted.isEmpty() ? Double.NaN : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
     }
 }
