@@ -59,6 +59,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
@@ -430,20 +431,33 @@ class AlertsIT {
         SENT.add(id);
     }
 
-    /** Waits until the matcher's committed offsets reach the end of the embeddings topic: everything sent is matched. */
+    /**
+     * Waits until everything sent is matched and its alerts are committed: the matcher's committed offsets reach the
+     * end of the embeddings topic (each embedding is buffered), its buffers are empty (each is matched), and the
+     * alerts topic's last stable offset reaches its log end as it was then (the transaction with those alerts ended).
+     */
     void awaitMatcherCaughtUp() throws Exception {
-        List<TopicPartition> partitions = admin.describeTopics(List.of(embeddings.name())).allTopicNames()
-                .get(30, TimeUnit.SECONDS).get(embeddings.name()).partitions().stream()
-                .map(p -> new TopicPartition(embeddings.name(), p.partition())).toList();
-        Map<TopicPartition, Long> ends = new java.util.HashMap<>();
-        admin.listOffsets(partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()))).all()
-                .get(30, TimeUnit.SECONDS).forEach((p, info) -> ends.put(p, info.offset()));
+        Map<TopicPartition, Long> ends = endOffsets(embeddings.name(), IsolationLevel.READ_UNCOMMITTED);
         awaitCondition(() -> {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(alertsConfig.applicationId())
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             return ends.entrySet().stream().allMatch(end -> end.getValue() == 0 || (committed.get(end.getKey()) != null
                     && committed.get(end.getKey()).offset() >= end.getValue()));
         }, "the matcher to commit every embedding");
+        awaitCondition(() -> matcher.unmatched().orElse(-1) == 0, "the matcher to match every buffered embedding");
+        Map<TopicPartition, Long> produced = endOffsets(Topics.ALERTS.name(), IsolationLevel.READ_UNCOMMITTED);
+        awaitCondition(() -> endOffsets(Topics.ALERTS.name(), IsolationLevel.READ_COMMITTED).entrySet().stream()
+                .allMatch(stable -> stable.getValue() >= produced.get(stable.getKey())), "the alerts' transaction to end");
+    }
+
+    static Map<TopicPartition, Long> endOffsets(String topic, IsolationLevel isolation) throws Exception {
+        List<TopicPartition> partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+                .get(topic).partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        Map<TopicPartition, Long> ends = new java.util.HashMap<>();
+        admin.listOffsets(partitions.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest())),
+                new org.apache.kafka.clients.admin.ListOffsetsOptions(isolation)).all().get(30, TimeUnit.SECONDS)
+                .forEach((p, info) -> ends.put(p, info.offset()));
+        return ends;
     }
 
     static List<Alert> alertsOnTopic(Predicate<Alert> wanted) throws Exception {

@@ -135,6 +135,26 @@ public class AlertMatcher {
         return state == KafkaStreams.State.RUNNING || (wasRunning && state == KafkaStreams.State.REBALANCING);
     }
 
+    /**
+     * Embeddings this instance has taken from the topic but not yet matched (its tasks' buffers), or empty while
+     * the matcher is not running or its tasks are being assigned. An embedding's offset commits when it is
+     * buffered, before it is matched: zero here, after the offsets reached the topic's end, means every alert is
+     * produced (visible to {@code read_committed} readers once the next transaction commits).
+     */
+    public java.util.OptionalLong unmatched() {
+        KafkaStreams current = streams;
+        if (current == null || current.state() != KafkaStreams.State.RUNNING) {
+            return java.util.OptionalLong.empty();
+        }
+        try {
+            return java.util.OptionalLong.of(current.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
+                    Topics.MATCH_BUFFER_STORE, org.apache.kafka.streams.state.QueryableStoreTypes.<String, byte[]>keyValueStore()))
+                    .approximateNumEntries());
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+            return java.util.OptionalLong.empty(); // migrating or restoring: ask again
+        }
+    }
+
     public KafkaStreams.State state() {
         KafkaStreams current = streams;
         return current == null ? KafkaStreams.State.NOT_RUNNING : current.state();
