@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "pirstream", mixinStandardHelpOptions = true, version = "PIRStream 0.1.0",
         subcommands = {IngestBenchmark.class, EmbedBenchmark.class, SearchFreshnessBenchmark.class,
-            AlertLatencyBenchmark.class, ReindexBenchmark.class},
+            AlertLatencyBenchmark.class, ReindexBenchmark.class, SearchLoadBenchmark.class},
         description = "Runs PIRStream on an embedded Kafka broker: ingest imagery, search it by text.")
 public final class PirStream implements Callable<Integer> {
 

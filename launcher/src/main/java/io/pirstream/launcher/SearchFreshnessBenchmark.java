@@ -1,13 +1,9 @@
 package io.pirstream.launcher;
 
-import io.pirstream.model.synth.SyntheticScenes;
-import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -15,12 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,7 +24,6 @@ import picocli.CommandLine.Option;
 final class SearchFreshnessBenchmark implements Callable<Integer> {
 
     private static final Duration FIRST_POLL = Duration.ofMillis(200);
-    private static final Pattern CHIP_ID = Pattern.compile("\"chipId\":\"([0-9a-f]{64})\"");
 
     /** The {@code index}-th upload (warm-up when below the counted ones), sent at {@code startNanos}. */
     private record Upload(int index, long startNanos) {
@@ -54,48 +44,25 @@ final class SearchFreshnessBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // every frame distinct (chip ids hash the content): a repeated frame would be searchable at once
         int total = rate * (warmup + seconds);
         int counted = rate * warmup; // uploads before this index are warm-up
-        List<byte[]> frames = new ArrayList<>();
-        for (int i = 0; i < total; i++) {
-            var image = SyntheticScenes.generate(9_000 + i % 50, 256).image();
-            image.setRGB(0, 0, i);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ImageIO.write(image, "png", out);
-            frames.add(out.toByteArray());
-        }
         Path data = Files.createTempDirectory("pirstream-bench-search-");
         ApiKeys keys = ApiKeys.random();
         Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, keys, data.resolve("drop"), Optional.empty(),
                 EnumSet.allOf(Stack.Service.class));
-        try (Stack stack = Stack.start(settings)) {
+        SteadyFrames feed = new SteadyFrames(total);
+        try (Stack stack = Stack.start(settings); feed) {
             IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), keys.ingest());
             QueryClient query = new QueryClient(stack.query().baseUrl(), keys.analyst());
             Map<String, Upload> pending = new ConcurrentHashMap<>();
             List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
             List<Long> warmupLatencies = java.util.Collections.synchronizedList(new ArrayList<>());
-            ScheduledExecutorService uploaders = Executors.newScheduledThreadPool(4);
-            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-            uploaders.scheduleAtFixedRate(() -> {
-                int i = next.getAndIncrement();
-                if (i >= total) {
-                    return;
-                }
-                long start = System.nanoTime();
-                HttpResponse<String> response = ingest.post("/v1/frames", frames.get(i), "f.png",
-                        Map.of("platform", "bench-" + i, "capturedAt",
-                                Instant.now().minusSeconds(5).truncatedTo(ChronoUnit.SECONDS).toString()));
-                Matcher id = CHIP_ID.matcher(response.body());
-                if (response.statusCode() == 200 && id.find()) {
-                    pending.put(id.group(1), new Upload(i, start));
-                }
-            }, 0, 1_000_000 / rate, TimeUnit.MICROSECONDS);
+            feed.start(ingest, rate, (i, sent, chipId) -> pending.put(chipId, new Upload(i, sent)));
             // poll every pending chip until it is searchable: a sweep every 25 ms, starting FIRST_POLL after upload
             // (no chip has ever been searchable sooner; were one, it would count as FIRST_POLL, erring high). Both
             // keep the observer's own load (a GET per pending chip per sweep, on the same cores) small.
             long deadline = System.nanoTime() + Duration.ofSeconds(warmup + seconds + 60).toNanos();
-            while ((next.get() < total || !pending.isEmpty()) && System.nanoTime() < deadline) {
+            while ((!feed.done() || !pending.isEmpty()) && System.nanoTime() < deadline) {
                 for (var entry : List.copyOf(pending.entrySet())) {
                     Upload upload = entry.getValue();
                     if (System.nanoTime() - upload.startNanos() >= FIRST_POLL.toNanos() && query.isSearchable(entry.getKey())) {
@@ -105,7 +72,6 @@ final class SearchFreshnessBenchmark implements Callable<Integer> {
                 }
                 Thread.sleep(25);
             }
-            uploaders.shutdownNow();
             long[] warm = warmupLatencies.stream().mapToLong(Long::longValue).sorted().toArray();
             long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
             System.out.printf("warm-up, %d s: %d chips, upload -> searchable p50 %d ms, max %d ms (not counted)%n", warmup,
@@ -121,7 +87,7 @@ final class SearchFreshnessBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private static void printMetrics(String baseUrl, String namePattern) {
+    static void printMetrics(String baseUrl, String namePattern) {
         Pattern wanted = Pattern.compile("^(" + namePattern + ")[a-z_]*\\{.*quantile=.*|^(" + namePattern + ")_(max|count|sum) .*");
         try {
             String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(

@@ -64,11 +64,22 @@ public interface QueryConfig {
     @WithDefault("500")
     int maxTextLength();
 
-    /** Query texts encoded at the same time; further searches wait up to {@link #busyWait()}, then get 503. */
-    @WithDefault("4")
+    /**
+     * Searches waiting for the query encoder or in it at once (their texts are encoded in batches); further searches
+     * wait up to {@link #busyWait()}, then get 503.
+     */
+    @WithDefault("64")
     int maxConcurrentEncodings();
 
-    /** How long a search waits for a free encoder before 503 (also its {@code Retry-After}). */
+    /** Most search texts encoded in one model call. */
+    @WithDefault("32")
+    int maxEncodingBatch();
+
+    /** Search texts whose vectors are remembered, per model version (0: none). */
+    @WithDefault("4096")
+    int textCacheSize();
+
+    /** How long a search waits for room in the encoder before 503 (also its {@code Retry-After}). */
     @WithDefault("1s")
     Duration busyWait();
 }

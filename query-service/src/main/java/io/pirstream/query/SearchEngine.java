@@ -97,10 +97,12 @@ public class SearchEngine {
     private KafkaProducer<byte[], DeadLetter> deadLetters;
     private Timer freshness;
     private volatile ModelRelease activeRelease;
+    private final QueryEncoder encoder;
 
     public SearchEngine(QueryConfig config, KafkaClients clients, MeterRegistry metrics, IndexEvents events,
-                        Event<Flip> flips) {
+                        Event<Flip> flips, QueryEncoder encoder) {
         this.config = config;
+        this.encoder = encoder;
         this.clients = clients;
         this.metrics = metrics;
         this.events = events;
@@ -383,11 +385,6 @@ public class SearchEngine {
         return servingIndex().model().dimension();
     }
 
-    /** The query text's unit vector by the serving model (what standing queries are matched with). */
-    public float[] embedText(String text) {
-        return servingIndex().model().embedTexts(List.of(text))[0];
-    }
-
     public int maxK() {
         return config.maxK();
     }
@@ -400,7 +397,7 @@ public class SearchEngine {
     public Answer search(String text, int k, SearchFilters filters) {
         VersionIndex current = servingIndex();
         VectorIndex index = ready(current);
-        float[] query = current.model().embedTexts(List.of(text))[0];
+        float[] query = encoder.encode(current.model(), text);
         return new Answer(current.version(), index.search(query, k, filters));
     }
 

@@ -42,7 +42,9 @@ class QueryHostileInputIT {
     SearchEngine engine;
 
     @Inject
-    EncodingSlots encoders;
+    QueryEncoder encoder;
+    @Inject
+    QueryConfig config;
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
@@ -88,12 +90,12 @@ class QueryHostileInputIT {
 
     @Test
     void allEncodersBusyAnswers503WithRetryAfterAndTheReason() throws Exception {
-        int count = 4; // pirstream.query.max-concurrent-encodings, default
+        int count = config.maxConcurrentEncodings();
         List<Thread> holders = new ArrayList<>();
         java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(count);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         for (int i = 0; i < count; i++) {
-            Thread holder = new Thread(() -> encoders.run((Supplier<Void>) () -> {
+            Thread holder = new Thread(() -> encoder.admitted((Supplier<Void>) () -> {
                 held.countDown();
                 await(release);
                 return null;
@@ -102,8 +104,9 @@ class QueryHostileInputIT {
             holders.add(holder);
         }
         try {
-            assertThat(held.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the test holds every encoder").isTrue();
-            expectProblem(search("{\"text\": \"a lake\"}"), 503, "ENCODER_BUSY")
+            assertThat(held.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the test holds every place in the encoder").isTrue();
+            // a text no search asked before: a remembered one would need no encoder
+            expectProblem(search("{\"text\": \"a lake seen while every encoder is busy\"}"), 503, "ENCODER_BUSY")
                     .header("Retry-After", "1")
                     .body("detail", containsString("pirstream.query.max-concurrent-encodings"));
         } finally {

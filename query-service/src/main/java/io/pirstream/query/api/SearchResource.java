@@ -2,7 +2,6 @@ package io.pirstream.query.api;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.pirstream.query.EncodingSlots;
 import io.pirstream.query.SearchEngine;
 import io.pirstream.query.index.Hit;
 import io.pirstream.query.index.SearchFilters;
@@ -37,12 +36,10 @@ public class SearchResource {
     private static final int DEFAULT_K = 10;
 
     private final SearchEngine engine;
-    private final EncodingSlots encoders;
     private final Timer latency;
 
-    public SearchResource(SearchEngine engine, EncodingSlots encoders, MeterRegistry metrics) {
+    public SearchResource(SearchEngine engine, MeterRegistry metrics) {
         this.engine = engine;
-        this.encoders = encoders;
         this.latency = Timer.builder("pirstream.query.search").description("Search latency, query encoding included")
                 .publishPercentiles(0.5, 0.99).register(metrics);
     }
@@ -65,7 +62,7 @@ public class SearchResource {
         }
         int k = k(body.k());
         SearchFilters filters = filters(body.filters());
-        return timed(() -> ready(() -> encoders.run(() -> engine.search(text, k, filters))));
+        return timed(() -> ready(() -> engine.search(text, k, filters)));
     }
 
     @POST
