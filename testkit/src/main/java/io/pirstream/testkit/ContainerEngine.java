@@ -53,9 +53,6 @@ public final class ContainerEngine {
     public static KafkaContainer kafka() {
         DockerImageName image = DockerImageName.parse(KAFKA_IMAGE).asCompatibleSubstituteFor("apache/kafka");
         KafkaContainer container = new KafkaContainer(image);
-        // a start can fail for the engine's own reasons: seen on Podman right after its service came up ("write
-        // child: broken pipe", 500 from the start call), while the next start worked; a broken image fails all three
-        container.withStartupAttempts(3);
         if (KAFKA_IMAGE.startsWith("localhost/")) {
             container.withImagePullPolicy(name -> false);
         }
