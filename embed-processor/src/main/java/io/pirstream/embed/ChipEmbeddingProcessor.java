@@ -6,9 +6,12 @@ import io.pirstream.schemas.avro.Chip;
 import io.pirstream.schemas.avro.DeadLetter;
 import io.pirstream.schemas.avro.Embedding;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.KeyValue;
@@ -33,6 +36,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * still pending in the store, whose changelog is restored after a crash and queued again; a crash before the commit
  * aborts everything and the chip is read again. An outcome is forwarded only if its chip is still the one pending
  * under that id (same input offset): a tombstone or a newer copy that arrived meanwhile wins.
+ *
+ * <p>Re-uploads are free: the changelogged {@code embedded} store keeps, per chip id, the fingerprint of the chip
+ * whose embedding this pipeline last forwarded (written in that embedding's transaction, deleted with a tombstone).
+ * A chip whose fingerprint is the stored one is skipped, but only while no other copy of it is pending: a different
+ * copy in flight will overwrite the embedding, so the identical one must be embedded after it again.
  */
 final class ChipEmbeddingProcessor implements Processor<String, byte[], String, Object> {
 
@@ -45,6 +53,7 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
     private final EmbedMetrics metrics;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> pending;
+    private KeyValueStore<String, byte[]> embedded;
     private InferenceQueue.Inbox inbox;
     private boolean restoredQueued;
 
@@ -58,6 +67,7 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.pending = context.getStateStore(ChipEmbeddingTopology.PENDING_STORE);
+        this.embedded = context.getStateStore(ChipEmbeddingTopology.EMBEDDED_STORE);
         this.inbox = inference.open();
         // Kafka Streams re-initialises a revived task on the same processor instance: its restored chips must be
         // queued again, so this is per initialisation, not per instance
@@ -104,6 +114,7 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
             // the chip was deleted: drop it from the buffer (an outcome still in flight is then ignored) and delete
             // its embedding
             pending.delete(record.key());
+            embedded.delete(record.key());
             context.forward(new Record<>(record.key(), null, record.timestamp()), ChipEmbeddingTopology.EMBEDDINGS_SINK);
         } else {
             // a rejected record (not a chip, or not a readable image) leaves the buffer as it was
@@ -116,6 +127,12 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
                 }
             } catch (RuntimeException e) {
                 deadLetter(source, record.key(), e);
+                return;
+            }
+            if (pending.get(record.key()) == null
+                    && Arrays.equals(embedded.get(record.key()), fingerprint(chip))) {
+                metrics.unchanged();
+                forwardCompleted();
                 return;
             }
             try {
@@ -153,11 +170,27 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
                 Embedding embedding = outcome.embedding();
                 context.forward(new Record<>(key, embedding, request.source().timestamp()),
                         ChipEmbeddingTopology.EMBEDDINGS_SINK);
+                embedded.put(key, fingerprint(request.chip().chip()));
                 metrics.embedded(request.chip().chip().getIngestedAt(), Instant.now());
             } else {
                 deadLetter(request.source(), key, outcome.failure());
             }
             pending.delete(key);
+        }
+    }
+
+    /**
+     * What makes two copies of a chip the same for this pipeline: every field but {@code ingestedAt} (when it arrived
+     * is not what it shows; a different platform, time or box does change the embedding's metadata). SHA-256 of the
+     * record's Avro encoding, so a new schema version counts as a change.
+     */
+    static byte[] fingerprint(Chip chip) {
+        Chip arrivalCleared = Chip.newBuilder(chip).setIngestedAt(Instant.EPOCH).build();
+        byte[] encoded = Topics.CHIPS.valueSerde().serializer().serialize(Topics.CHIPS.name(), arrivalCleared);
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(encoded);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 

@@ -19,8 +19,8 @@ import org.apache.kafka.streams.state.Stores;
  * records that cannot be processed go to {@code pir.dlq}.
  *
  * <pre>
- *   chips-source (String, raw bytes) -> chip-embedder [pending store] -+-> embeddings-sink
- *                                            |        ^                  +-> dlq-sink
+ *   chips-source (String, raw bytes) -> chip-embedder [pending, embedded stores] -+-> embeddings-sink
+ *                                            |        ^                             +-> dlq-sink
  *                                            v        |
  *                                     InferenceQueue (one model thread for all tasks)
  * </pre>
@@ -38,6 +38,8 @@ public final class ChipEmbeddingTopology {
 
     /** Changelogged buffer of chips waiting for the model. */
     public static final String PENDING_STORE = "pending-chips";
+    /** Changelogged fingerprint of each chip whose embedding was forwarded: re-uploads of it are skipped. */
+    public static final String EMBEDDED_STORE = "embedded-chips";
 
     private ChipEmbeddingTopology() {
     }
@@ -69,6 +71,9 @@ public final class ChipEmbeddingTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_STORE),
                 Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
                 String.valueOf(PENDING_CHANGELOG_MAX_BYTES))), EMBEDDER);
+        // about 100 bytes a chip (id and SHA-256): in memory like the buffer, restored from its compacted changelog
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EMBEDDED_STORE),
+                Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Map.of()), EMBEDDER);
         topology.addSink(EMBEDDINGS_SINK, embeddings.name(), embeddings.keySerde().serializer(),
                 cast(embeddings.valueSerde().serializer()), EMBEDDER);
         topology.addSink(DLQ_SINK, settings.dlq().name(), dlqKey, cast(settings.dlq().valueSerde().serializer()),

@@ -10,12 +10,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
-/** The processor's meters: chips embedded, batch sizes, inference time per batch, end-to-end lag, dead letters. */
+/** The processor's meters: chips embedded, re-uploads skipped, batch sizes, inference time per batch, end-to-end lag, dead letters. */
 public final class EmbedMetrics {
 
     private final MeterRegistry registry;
     private final Tags tags;
     private final Counter embedded;
+    private final Counter unchanged;
     private final DistributionSummary batchSize;
     private final Timer inference;
     private final Timer lag;
@@ -33,6 +34,8 @@ public final class EmbedMetrics {
         this.registry = registry;
         this.tags = tags;
         this.embedded = Counter.builder("pirstream.embed.chips").tags(tags).description("Chips embedded").register(registry);
+        this.unchanged = Counter.builder("pirstream.embed.chips.unchanged").tags(tags)
+                .description("Re-uploaded chips skipped: identical to the one whose embedding was written").register(registry);
         this.batchSize = DistributionSummary.builder("pirstream.embed.batch.size").tags(tags).description("Chips per model call")
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
         this.inference = Timer.builder("pirstream.embed.inference").tags(tags).description("Model time per batch")
@@ -49,6 +52,10 @@ public final class EmbedMetrics {
     void embedded(Instant ingestedAt, Instant embeddedAt) {
         embedded.increment();
         lag.record(Duration.between(ingestedAt, embeddedAt).abs());
+    }
+
+    void unchanged() {
+        unchanged.increment();
     }
 
     void deadLetter(Throwable cause) {

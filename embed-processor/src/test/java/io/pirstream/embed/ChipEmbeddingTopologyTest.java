@@ -265,6 +265,79 @@ class ChipEmbeddingTopologyTest {
     }
 
     @Test
+    void anIdenticalReUploadIsNotEmbeddedAgainButAChangedOneIs() throws InterruptedException {
+        Chip first = Chips.chip("same", 31);
+        send(first);
+        assertThat(collectEmbeddings()).extracting(kv -> kv.key).containsExactly("same");
+
+        // the same chip uploaded again later: only its arrival time differs
+        send(Chip.newBuilder(first).setIngestedAt(first.getIngestedAt().plusSeconds(60)).build());
+        assertThat(collectEmbeddings()).as("an identical re-upload costs no embedding").isEmpty();
+        assertThat(registry.get("pirstream.embed.chips.unchanged").counter().count()).as("counted as unchanged")
+                .isOne();
+        assertThat(registry.get("pirstream.embed.chips").counter().count()).as("embedded once").isOne();
+
+        // the same pixels from another platform: the embedding's metadata must follow the latest upload
+        send(Chip.newBuilder(first).setPlatform("uav-9").build());
+        assertThat(collectEmbeddings()).as("a changed copy is embedded again").singleElement()
+                .satisfies(kv -> assertThat(kv.value.getPlatform()).isEqualTo("uav-9"));
+
+        // and the first copy again: it is no longer the one whose embedding was written
+        send(first);
+        assertThat(collectEmbeddings()).as("the first copy, back again, is embedded again").singleElement()
+                .satisfies(kv -> assertThat(kv.value.getPlatform()).isEqualTo("uav-3"));
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
+    void anIdenticalCopyIsEmbeddedAgainWhenADifferentCopyIsStillPending() throws InterruptedException {
+        Chip original = Chips.chip("contested", 32);
+        send(original);
+        assertThat(collectEmbeddings()).hasSize(1);
+
+        // a different copy arrives, then the original again before the model is done with the different one: the
+        // different copy's outcome is superseded, so the original must be embedded again or the topic would end with
+        // nothing for the latest upload
+        send(Chip.newBuilder(original).setPlatform("uav-9").build());
+        send(original);
+        assertThat(collectEmbeddings()).as("one embedding, of the latest copy").singleElement()
+                .satisfies(kv -> assertThat(kv.value.getPlatform()).isEqualTo("uav-3"));
+        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(ChipEmbeddingTopology.PENDING_STORE);
+        assertThat(pending.approximateNumEntries()).as("nothing left behind").isZero();
+    }
+
+    @Test
+    void aDeletedChipUploadedAgainIsEmbeddedAgain() throws InterruptedException {
+        Chip chip = Chips.chip("back", 33);
+        send(chip);
+        assertThat(collectEmbeddings()).hasSize(1);
+        chips.pipeInput("back", (byte[]) null);
+        assertThat(embeddings.readKeyValuesToList()).as("the embedding is deleted").singleElement()
+                .satisfies(kv -> assertThat(kv.value).isNull());
+        KeyValueStore<String, byte[]> embedded = driver.getKeyValueStore(ChipEmbeddingTopology.EMBEDDED_STORE);
+        assertThat(embedded.get("back")).as("and so is its fingerprint").isNull();
+
+        send(chip);
+        assertThat(collectEmbeddings()).as("embedded again after the delete").extracting(kv -> kv.key)
+                .containsExactly("back");
+    }
+
+    @Test
+    void theFingerprintIgnoresOnlyTheArrivalTime() {
+        Chip chip = Chips.chip("f", 34);
+        byte[] fingerprint = ChipEmbeddingProcessor.fingerprint(chip);
+        assertThat(fingerprint).as("SHA-256").hasSize(32);
+        assertThat(ChipEmbeddingProcessor.fingerprint(Chip.newBuilder(chip)
+                .setIngestedAt(chip.getIngestedAt().plusSeconds(3600)).build())).as("arrival time ignored")
+                .isEqualTo(fingerprint);
+        assertThat(ChipEmbeddingProcessor.fingerprint(Chip.newBuilder(chip)
+                .setCapturedAt(chip.getCapturedAt().plusSeconds(1)).build())).as("capture time counts")
+                .isNotEqualTo(fingerprint);
+        assertThat(ChipEmbeddingProcessor.fingerprint(Chips.chip("f", 35))).as("pixels count").isNotEqualTo(fingerprint);
+        assertThat(chip.getIngestedAt()).as("the chip itself is left as it was").isNotEqualTo(java.time.Instant.EPOCH);
+    }
+
+    @Test
     void tombstoneDeletesTheChipsEmbeddingEvenWhileTheModelIsWorkingOnIt() throws InterruptedException {
         send(Chips.chip("gone", 6));
         chips.pipeInput("gone", (byte[]) null);

@@ -61,7 +61,8 @@ class EmbedProcessorIT {
     }
 
     /** A running processor: its streams instance and the inference queue behind it. */
-    private record Instance(KafkaStreams streams, InferenceQueue inference) implements AutoCloseable {
+    private record Instance(KafkaStreams streams, InferenceQueue inference, SimpleMeterRegistry registry)
+            implements AutoCloseable {
         @Override
         public void close() {
             streams.close();
@@ -71,14 +72,15 @@ class EmbedProcessorIT {
 
     private static Instance start(EmbeddedKafkaBroker broker, Run run, Path stateDir) {
         ChipEmbedder embedder = new ChipEmbedder(model);
-        EmbedMetrics metrics = new EmbedMetrics(new SimpleMeterRegistry());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        EmbedMetrics metrics = new EmbedMetrics(registry);
         InferenceQueue inference = new InferenceQueue(embedder, 8, Duration.ofMillis(20), metrics);
         var topology = ChipEmbeddingTopology.build(inference, new ChipEmbeddingTopology.Settings(run.chips(),
                 run.embeddings(), run.dlq(), run.applicationId()), metrics);
         var props = EmbedProcessor.streamsConfig(broker.bootstrapServers(), run.applicationId(), stateDir, 8, (short) 1);
         KafkaStreams streams = new KafkaStreams(topology, props);
         streams.start();
-        return new Instance(streams, inference);
+        return new Instance(streams, inference, registry);
     }
 
     @Test
@@ -100,6 +102,41 @@ class EmbedProcessorIT {
             assertThat(letters).as("the bad record in the DLQ").singleElement()
                     .satisfies(r -> assertThat(r.value().getErrorMessage()).contains("Not an Avro"));
         }
+    }
+
+    @Test
+    void identicalReUploadsAreSkippedEvenByAnInstanceThatRestoredItsStateFromTheChangelog(EmbeddedKafkaBroker broker,
+                                                                                        @TempDir Path firstState,
+                                                                                        @TempDir Path freshState) {
+        Run run = freshRun(broker);
+        List<Chip> chips = java.util.stream.IntStream.range(0, 10).mapToObj(i -> Chips.chip("chip-" + i, i)).toList();
+        try (KafkaProducer<String, byte[]> producer = EmbeddedStreams.producer(broker)) {
+            chips.forEach(chip -> sendToPartitionZero(producer, run, chip));
+        }
+        try (Instance processor = start(broker, run, firstState)) {
+            assertThat(EmbeddedStreams.embeddings(broker, run.embeddings(), 10)).hasSize(10);
+        }
+
+        // an empty state directory: what the first instance knew must come back from the changelog
+        try (KafkaProducer<String, byte[]> producer = EmbeddedStreams.producer(broker)) {
+            chips.forEach(chip -> sendToPartitionZero(producer, run, Chip.newBuilder(chip)
+                    .setIngestedAt(chip.getIngestedAt().plusSeconds(600)).build()));
+            sendToPartitionZero(producer, run, Chips.chip("marker", 99)); // read after the re-uploads, by the same task
+        }
+        try (Instance processor = start(broker, run, freshState)) {
+            List<ConsumerRecord<String, Embedding>> out = EmbeddedStreams.embeddings(broker, run.embeddings(), 11);
+            assertThat(out).as("the marker is embedded, and nothing was embedded twice").hasSize(11)
+                    .extracting(ConsumerRecord::key).contains("marker").doesNotHaveDuplicates();
+            assertThat(processor.registry().get("pirstream.embed.chips.unchanged").counter().count())
+                    .as("all ten re-uploads skipped before the marker was read").isEqualTo(10);
+            assertThat(processor.registry().get("pirstream.embed.chips").counter().count())
+                    .as("only the marker embedded by the restarted instance").isOne();
+        }
+    }
+
+    private static void sendToPartitionZero(KafkaProducer<String, byte[]> producer, Run run, Chip chip) {
+        producer.send(new ProducerRecord<>(run.chips().name(), 0, chip.getChipId(),
+                run.chips().valueSerde().serializer().serialize(run.chips().name(), chip)));
     }
 
     @Test

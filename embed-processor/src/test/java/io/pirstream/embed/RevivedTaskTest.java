@@ -47,6 +47,10 @@ class RevivedTaskTest {
                     Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
             store.init(context.getStateStoreContext(), store);
             context.addStateStore(store);
+            KeyValueStore<String, byte[]> embedded = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(
+                    ChipEmbeddingTopology.EMBEDDED_STORE), Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
+            embedded.init(context.getStateStoreContext(), embedded);
+            context.addStateStore(embedded);
 
             // first life of the task: nothing pending
             processor.init(context);
@@ -66,6 +70,7 @@ class RevivedTaskTest {
             assertThat(context.forwarded()).as("the restored chip's embedding is forwarded")
                     .anySatisfy(f -> assertThat(f.record().key()).isEqualTo("restored"));
             assertThat(store.get("restored")).as("and it leaves the store").isNull();
+            assertThat(embedded.get("restored")).as("its fingerprint is kept").isEqualTo(ChipEmbeddingProcessor.fingerprint(chip));
             processor.close();
         }
     }
