@@ -1,7 +1,5 @@
 package io.pirstream.launcher;
 
-import io.pirstream.model.synth.SyntheticScenes;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,8 +7,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -20,14 +16,10 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -65,14 +57,7 @@ final class AlertLatencyBenchmark implements Callable<Integer> {
     public Integer call() throws Exception {
         int total = rate * (warmup + seconds);
         int counted = rate * warmup;
-        List<byte[]> frames = new ArrayList<>();
-        for (int i = 0; i < total; i++) {
-            var image = SyntheticScenes.generate(19_000 + i % 50, 256).image();
-            image.setRGB(0, 0, i); // every frame distinct: chip ids hash the content
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ImageIO.write(image, "png", out);
-            frames.add(out.toByteArray());
-        }
+        SteadyFrames feed = new SteadyFrames(total, 19_000);
         Path data = Files.createTempDirectory("pirstream-bench-alerts-");
         ApiKeys keys = ApiKeys.random();
         Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, keys, data.resolve("drop"), Optional.empty(),
@@ -115,32 +100,16 @@ final class AlertLatencyBenchmark implements Callable<Integer> {
             reader.start();
 
             IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), keys.ingest());
-            // the clock only hands uploads out: a fixed-rate task never overlaps itself, so uploading on the clock's
-            // thread would cap the rate at one upload per upload latency
-            ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
-            java.util.concurrent.ExecutorService uploaders = Executors.newFixedThreadPool(8);
-            AtomicInteger next = new AtomicInteger();
-            clock.scheduleAtFixedRate(() -> uploaders.execute(() -> {
-                int i = next.getAndIncrement();
-                if (i >= total) {
-                    return;
-                }
-                long start = System.nanoTime();
-                HttpResponse<String> response = ingest.post("/v1/frames", frames.get(i), "f.png", Map.of("platform",
-                        "bench-" + i, "capturedAt", Instant.now().minusSeconds(5).truncatedTo(ChronoUnit.SECONDS).toString()));
-                Matcher id = CHIP_ID.matcher(response.body());
-                if (response.statusCode() == 200 && id.find()) {
-                    uploadStart.put(id.group(1), start);
-                    uploadIndex.put(id.group(1), i);
-                }
-            }), 0, 1_000_000 / rate, TimeUnit.MICROSECONDS);
+            feed.start(ingest, rate, (i, sent, chipId) -> {
+                uploadStart.put(chipId, sent);
+                uploadIndex.put(chipId, i);
+            });
             long uploadsStarted = System.nanoTime();
             long deadline = System.nanoTime() + Duration.ofSeconds(warmup + seconds + 60).toNanos();
-            while ((next.get() < total || !arrived.keySet().containsAll(uploadStart.keySet())) && System.nanoTime() < deadline) {
+            while ((!feed.done() || !arrived.keySet().containsAll(uploadStart.keySet())) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
-            clock.shutdownNow();
-            uploaders.shutdownNow();
+            feed.close();
             System.out.printf("%d uploads in %.1f s (offered %d/s)%n", uploadStart.size(),
                     (System.nanoTime() - uploadsStarted) / 1e9, rate);
             for (var upload : uploadStart.entrySet()) {

@@ -50,7 +50,7 @@ final class SearchFreshnessBenchmark implements Callable<Integer> {
         ApiKeys keys = ApiKeys.random();
         Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, keys, data.resolve("drop"), Optional.empty(),
                 EnumSet.allOf(Stack.Service.class));
-        SteadyFrames feed = new SteadyFrames(total);
+        SteadyFrames feed = new SteadyFrames(total, 9_000);
         try (Stack stack = Stack.start(settings); feed) {
             IngestClient ingest = new IngestClient(stack.ingest().baseUrl(), keys.ingest());
             QueryClient query = new QueryClient(stack.query().baseUrl(), keys.analyst());

@@ -68,7 +68,7 @@ final class SearchLoadBenchmark implements Callable<Integer> {
         Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, keys, data.resolve("drop"), Optional.empty(),
                 EnumSet.allOf(Stack.Service.class));
         int levelSeconds = warmup + seconds;
-        SteadyFrames feed = new SteadyFrames(ingestRate * (clients.size() * levelSeconds + 15));
+        SteadyFrames feed = new SteadyFrames(ingestRate * (clients.size() * levelSeconds + 15), 9_000);
         AtomicLong textNumber = new AtomicLong();
         List<Level> levels = new ArrayList<>();
         try (Stack stack = Stack.start(settings); feed) {

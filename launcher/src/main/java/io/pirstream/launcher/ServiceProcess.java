@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 final class ServiceProcess implements AutoCloseable {
 
     private static final Duration GRACE = Duration.ofSeconds(15);
+    private static final List<Path> NICE = List.of(Path.of("/usr/bin/nice"), Path.of("/bin/nice"));
 
     private final String name;
     private final ProcessBuilder builder;
@@ -42,6 +44,15 @@ final class ServiceProcess implements AutoCloseable {
      */
     static ServiceProcess start(String name, Path jar, int httpPort, Map<String, String> environment, Path logDir,
                                 List<String> jvmOptions) {
+        return start(name, jar, httpPort, environment, logDir, jvmOptions, 0);
+    }
+
+    /**
+     * As {@link #start(String, Path, int, Map, Path, List)}, at a lower CPU priority: {@code niceness} 1-19 through
+     * {@code nice}, which execs the JVM (so its pid is the service's); ignored where there is no {@code nice}.
+     */
+    static ServiceProcess start(String name, Path jar, int httpPort, Map<String, String> environment, Path logDir,
+                                List<String> jvmOptions, int niceness) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(name + " is not built: " + jar + " is missing. Run ./mvnw -DskipTests install"
                     + " (the ./pirstream script does it for you)");
@@ -50,6 +61,8 @@ final class ServiceProcess implements AutoCloseable {
             Files.createDirectories(logDir);
             Path log = logDir.resolve(name + ".log");
             List<String> command = new ArrayList<>();
+            Optional<Path> nice = niceness > 0 ? NICE.stream().filter(Files::isExecutable).findFirst() : Optional.empty();
+            nice.ifPresent(n -> command.addAll(List.of(n.toString(), "-n", String.valueOf(Math.min(19, niceness)))));
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmOptions);
             command.add("-jar");

@@ -146,7 +146,7 @@ final class Stack implements AutoCloseable {
                                 settings.data().resolve("state/embed").toString(), "PIRSTREAM_EMBED_THREADS",
                                 common.getOrDefault("PIRSTREAM_EMBED_THREADS", System.getenv().getOrDefault(
                                         "PIRSTREAM_EMBED_THREADS", String.valueOf(sharedMachineModelThreads())))),
-                        logs, List.of("-Xmx2g", "-Dai.djl.offline=true", djl));
+                        logs, List.of("-Xmx2g", "-Dai.djl.offline=true", djl), embedNiceness(common));
                 running.add(embed);
             }
 
@@ -203,6 +203,26 @@ final class Stack implements AutoCloseable {
      */
     static int sharedMachineModelThreads() {
         return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * How much the embed-processor yields the CPU on the shared machine ({@code PIRSTREAM_EMBED_NICENESS}, default
+     * 10, 0 for none): searches are interactive and embedding is a stream that catches up, so when both want the cores
+     * the searches go first. Without competition the embedder still gets every idle cycle.
+     */
+    static int embedNiceness(Map<String, String> environment) {
+        String value = environment.getOrDefault("PIRSTREAM_EMBED_NICENESS",
+                System.getenv().getOrDefault("PIRSTREAM_EMBED_NICENESS", "10"));
+        try {
+            int niceness = Integer.parseInt(value.trim());
+            if (niceness < 0 || niceness > 19) {
+                throw new NumberFormatException();
+            }
+            return niceness;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("PIRSTREAM_EMBED_NICENESS must be 0-19 (0: same priority as the other"
+                    + " services), not '" + value + "'");
+        }
     }
 
     private static Map<String, String> with(Map<String, String> common, Map<String, String> kafka, String... pairs) {

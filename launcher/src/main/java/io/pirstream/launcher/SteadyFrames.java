@@ -10,6 +10,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -34,13 +35,20 @@ final class SteadyFrames implements AutoCloseable {
     private final List<byte[]> frames;
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
-    private final ScheduledExecutorService uploaders = Executors.newScheduledThreadPool(4);
+    private final AtomicInteger finished = new AtomicInteger();
+    // the clock only hands uploads out: a fixed-rate task never overlaps itself, so uploading on the clock's thread
+    // would cap the rate at one upload per upload latency
+    private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
+    private final ExecutorService uploaders = Executors.newFixedThreadPool(16);
 
-    /** Generates {@code count} distinct frames (before the clock starts: PNG encoding is not the feed's cost). */
-    SteadyFrames(int count) {
+    /**
+     * Generates {@code count} distinct frames from scene seeds {@code firstSeed} on (before the clock starts: PNG
+     * encoding is not the feed's cost).
+     */
+    SteadyFrames(int count, int firstSeed) {
         frames = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            var image = SyntheticScenes.generate(9_000 + i % 50, 256).image();
+            var image = SyntheticScenes.generate(firstSeed + i % 50, 256).image();
             image.setRGB(0, 0, i);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try {
@@ -54,11 +62,16 @@ final class SteadyFrames implements AutoCloseable {
 
     /** Posts the frames, {@code perSecond} of them a second, until all are sent or this is closed. */
     void start(IngestClient ingest, int perSecond, Accepted accepted) {
-        uploaders.scheduleAtFixedRate(() -> {
+        clock.scheduleAtFixedRate(() -> {
             int i = next.getAndIncrement();
-            if (i >= frames.size()) {
-                return;
+            if (i < frames.size()) {
+                uploaders.execute(() -> upload(ingest, i, accepted));
             }
+        }, 0, 1_000_000 / perSecond, TimeUnit.MICROSECONDS);
+    }
+
+    private void upload(IngestClient ingest, int i, Accepted accepted) {
+        try {
             long start = System.nanoTime();
             HttpResponse<String> response = ingest.post("/v1/frames", frames.get(i), "f.png", Map.of("platform",
                     "bench-" + i, "capturedAt", Instant.now().minusSeconds(5).truncatedTo(ChronoUnit.SECONDS).toString()));
@@ -68,7 +81,11 @@ final class SteadyFrames implements AutoCloseable {
             } else {
                 refused.incrementAndGet();
             }
-        }, 0, 1_000_000 / perSecond, TimeUnit.MICROSECONDS);
+        } catch (RuntimeException e) {
+            refused.incrementAndGet();
+        } finally {
+            finished.incrementAndGet();
+        }
     }
 
     /** Frames posted so far (accepted or not). */
@@ -80,12 +97,14 @@ final class SteadyFrames implements AutoCloseable {
         return refused.get();
     }
 
+    /** Every frame posted and answered. */
     boolean done() {
-        return next.get() >= frames.size();
+        return finished.get() >= frames.size();
     }
 
     @Override
     public void close() {
+        clock.shutdownNow();
         uploaders.shutdownNow();
     }
 }
