@@ -129,8 +129,7 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
                 deadLetter(source, record.key(), e);
                 return;
             }
-            if (pending.get(record.key()) == null
-                    && Arrays.equals(embedded.get(record.key()), fingerprint(chip))) {
+            if (isLastEmbeddedCopy(chip)) {
                 metrics.unchanged();
                 forwardCompleted();
                 return;
@@ -177,6 +176,12 @@ final class ChipEmbeddingProcessor implements Processor<String, byte[], String, 
             }
             pending.delete(key);
         }
+    }
+
+    /** The chip is the copy whose embedding was forwarded last and no other copy is pending (hashed only then). */
+    private boolean isLastEmbeddedCopy(Chip chip) {
+        byte[] stored = embedded.get(chip.getChipId());
+        return stored != null && pending.get(chip.getChipId()) == null && Arrays.equals(stored, fingerprint(chip));
     }
 
     /**

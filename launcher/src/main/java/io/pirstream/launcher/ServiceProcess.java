@@ -62,7 +62,7 @@ final class ServiceProcess implements AutoCloseable {
             Path log = logDir.resolve(name + ".log");
             List<String> command = new ArrayList<>();
             Optional<Path> nice = niceness > 0 ? NICE.stream().filter(Files::isExecutable).findFirst() : Optional.empty();
-            nice.ifPresent(n -> command.addAll(List.of(n.toString(), "-n", String.valueOf(Math.min(19, niceness)))));
+            nice.ifPresent(n -> command.addAll(List.of(n.toString(), "-n", String.valueOf(niceness))));
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmOptions);
             command.add("-jar");
