@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The container engine's compose command ({@code docker compose}, {@code docker-compose} or {@code podman-compose},
- * the first that answers), run on one project: one compose file, one env file, one project name, so that a test's
- * stack never touches another's containers.
+ * the first that answers), run on one project: its compose files (later ones merged over earlier ones), one env
+ * file, one project name, so that a test's stack never touches another's containers.
  */
 final class ComposeCli {
 
@@ -21,15 +21,15 @@ final class ComposeCli {
             List.of("docker-compose"), List.of("podman-compose"));
 
     private final List<String> command;
-    private final Path composeFile;
+    private final List<Path> composeFiles;
     private final Path envFile;
     private final String project;
     private final Map<String, String> environment;
 
-    private ComposeCli(List<String> command, Path composeFile, Path envFile, String project,
+    private ComposeCli(List<String> command, List<Path> composeFiles, Path envFile, String project,
                        Map<String, String> environment) {
         this.command = command;
-        this.composeFile = composeFile;
+        this.composeFiles = List.copyOf(composeFiles);
         this.envFile = envFile;
         this.project = project;
         this.environment = Map.copyOf(environment);
@@ -59,15 +59,17 @@ final class ComposeCli {
     /**
      * @param environment variables the compose file interpolates, added to this process's environment
      */
-    static ComposeCli of(List<String> command, Path composeFile, Path envFile, String project,
+    static ComposeCli of(List<String> command, List<Path> composeFiles, Path envFile, String project,
                          Map<String, String> environment) {
-        return new ComposeCli(command, composeFile, envFile, project, environment);
+        return new ComposeCli(command, composeFiles, envFile, project, environment);
     }
 
     /** Runs {@code compose <arguments>} on the project and returns its standard output. */
     String run(Duration timeout, String... arguments) {
         List<String> line = new ArrayList<>(command);
-        line.addAll(List.of("-p", project, "-f", composeFile.toString(), "--env-file", envFile.toString()));
+        line.addAll(List.of("-p", project));
+        composeFiles.forEach(file -> line.addAll(List.of("-f", file.toString())));
+        line.addAll(List.of("--env-file", envFile.toString()));
         line.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(line).redirectErrorStream(true);
         builder.environment().putAll(environment);
