@@ -44,7 +44,8 @@ final class EmbeddingPipelines implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddingPipelines.class);
 
     /** What every pipeline shares. */
-    record Settings(String bootstrapServers, KafkaClientSecurity security, String applicationIdPrefix, Path stateDir,
+    record Settings(String bootstrapServers, KafkaClientSecurity security, String applicationIdPrefix,
+                    String instanceId, Path stateDir,
                     int batchSize, Duration maxWait, short replicationFactor, Topic<String, Chip> chips,
                     Topic<byte[], DeadLetter> dlq, DeviceChoice device, MeterRegistry registry) {
     }
@@ -148,8 +149,8 @@ final class EmbeddingPipelines implements AutoCloseable {
         Topology topology = ChipEmbeddingTopology.build(inference, new ChipEmbeddingTopology.Settings(settings.chips(),
                 output, settings.dlq(), applicationId), metrics);
         KafkaStreams streams = new KafkaStreams(topology, settings.security().applyTo(EmbedProcessor.streamsConfig(
-                settings.bootstrapServers(), applicationId, settings.stateDir(), settings.batchSize(),
-                settings.replicationFactor())));
+                settings.bootstrapServers(), applicationId, settings.instanceId(), settings.stateDir(),
+                settings.batchSize(), settings.replicationFactor())));
         streams.setUncaughtExceptionHandler(new StreamThreadRecovery(5, Duration.ofMinutes(5), java.time.Clock.systemUTC()));
         streams.setStateListener((now, before) -> {
             LOG.info("{}: Streams state {} -> {}", applicationId, before, now);

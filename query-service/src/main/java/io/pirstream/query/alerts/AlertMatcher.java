@@ -163,6 +163,9 @@ public class AlertMatcher {
     private Properties streamsConfig() {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        // Kafka Streams appends each stream thread's index
+        config.instanceId().map(String::strip).filter(id -> !id.isEmpty())
+                .ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, query.bootstrapServers());
         props.put(StreamsConfig.STATE_DIR_CONFIG, query.stateDir());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

@@ -14,6 +14,13 @@ public interface AlertsConfig {
     @WithDefault(TopicAccess.ALERTS_APPLICATION_ID)
     String applicationId();
 
+    /**
+     * Stable name of this replica among the matcher's (env {@code PIRSTREAM_ALERTS_INSTANCE_ID}): static group
+     * membership, so that a restarted replica takes its partitions back at once instead of waiting out the session
+     * timeout of its previous run (45 s), alerts held back meanwhile. Unset: dynamic membership.
+     */
+    Optional<String> instanceId();
+
     /** Embeddings matched together at most. */
     @WithDefault("64")
     int maxBatch();

@@ -45,6 +45,7 @@ import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
+import org.jboss.logging.Logger;
 
 /**
  * The vector store: one Lucene document per chip, with an HNSW graph over the embeddings (cosine) and indexed
@@ -74,12 +75,15 @@ public final class VectorIndex implements Closeable {
     public static final double SEGMENTS_PER_TIER = 2;
 
     private static final AvroSerde<Embedding> RECORDS = AvroSerde.of(Embedding.class);
+    private static final Logger LOG = Logger.getLogger(VectorIndex.class);
 
     private final Directory directory;
     private final IndexWriter writer;
     private final SearcherManager searchers;
     private final int dimension;
     private final AtomicBoolean dirty = new AtomicBoolean();
+    /** Set while background refreshes fail, so that a failure streak is logged once, and its end too. */
+    private final AtomicBoolean refreshFailing = new AtomicBoolean();
     private final ScheduledExecutorService refresher;
     private final ExecutorService graphBuilders;
 
@@ -341,8 +345,15 @@ public final class VectorIndex implements Closeable {
         if (dirty.get()) {
             try {
                 refresh();
+                if (refreshFailing.compareAndSet(true, false)) {
+                    LOG.info("The vector index refreshes again: searches see new chips");
+                }
             } catch (RuntimeException e) {
                 dirty.set(true); // try again on the next tick
+                if (refreshFailing.compareAndSet(false, true)) {
+                    LOG.errorf(e, "Cannot refresh the vector index (retried every tick): searches do not see chips "
+                            + "indexed since");
+                }
             }
         }
     }
