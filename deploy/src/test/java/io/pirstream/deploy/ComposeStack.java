@@ -122,12 +122,15 @@ final class ComposeStack implements AutoCloseable {
         return queryUrl;
     }
 
-    /** Writes the stack's logs to {@code target/<name>.log} and removes its containers and volumes. */
+    /**
+     * Writes the stack's logs (with the engine's timestamps) to {@code target/<name>.log} and removes its containers
+     * and volumes.
+     */
     @Override
     public void close() throws IOException {
         try {
             Files.writeString(Path.of("target", name + ".log"), compose.run(Duration.ofMinutes(2), "logs",
-                    "--no-color"), StandardCharsets.UTF_8);
+                    "--no-color", "--timestamps"), StandardCharsets.UTF_8);
         } finally {
             compose.run(Duration.ofMinutes(3), "down", "-v", "-t", "10");
         }

@@ -6,6 +6,7 @@ import io.pirstream.model.DeviceChoice;
 import io.pirstream.model.PirModel;
 import io.pirstream.schemas.KafkaClientSecurity;
 import io.pirstream.schemas.ModelReleases;
+import io.pirstream.schemas.StreamThreadRecovery;
 import io.pirstream.schemas.Topic;
 import io.pirstream.schemas.TopicAdmin;
 import io.pirstream.schemas.Topics;

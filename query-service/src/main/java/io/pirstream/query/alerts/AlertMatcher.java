@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.pirstream.query.DeadLetterPublisher;
 import io.pirstream.query.QueryConfig;
 import io.pirstream.query.SearchEngine;
+import io.pirstream.schemas.StreamThreadRecovery;
 import io.pirstream.schemas.Topic;
 import io.pirstream.schemas.TopicAdmin;
 import io.pirstream.schemas.Topics;
@@ -14,6 +15,7 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -94,6 +96,9 @@ public class AlertMatcher {
         built = AlertTopology.build(settings, metrics, deadLetters::publish);
         wasRunning = false;
         streams = new KafkaStreams(built.topology(), streamsConfig());
+        // a dead stream thread is replaced (its tasks resume from their last commit): without this the first error,
+        // such as a commit refused right after a broker restart, stops all matching for good
+        streams.setUncaughtExceptionHandler(new StreamThreadRecovery(5, Duration.ofMinutes(5), Clock.systemUTC()));
         streams.setStateListener((now, before) -> {
             LOG.infof("Alert matcher state %s -> %s", before, now);
             if (now == KafkaStreams.State.RUNNING) {

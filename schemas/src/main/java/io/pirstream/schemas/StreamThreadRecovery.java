@@ -1,4 +1,4 @@
-package io.pirstream.embed;
+package io.pirstream.schemas;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -9,12 +9,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What happens when a stream thread dies: it is replaced (its tasks restart from their last commit, their pending
- * chips restored and queued again), unless threads keep dying, which means something no restart inside this process
- * fixes (the model itself is broken, say): then the client shuts down and the process exits non-zero, for its
- * supervisor (the embedded default, Kubernetes) to restart it.
+ * What happens when a stream thread of a PIRStream Kafka Streams client dies (the embedders, the alert matcher): it is
+ * replaced, and its tasks restart from their last commit (under exactly-once, whatever the dead thread had not
+ * committed is aborted and done again), unless threads keep dying, which means something no restart inside the process
+ * fixes (the model itself is broken, say): then the client shuts down, for the process's supervisor to act on
+ * (the embed-processor exits non-zero; the query service reports itself not live).
+ *
+ * <p>Without it Kafka Streams shuts the whole client down on the first error, such as the
+ * {@code InvalidTxnStateException} a commit can meet right after a broker restart (RELIABILITY.md, fault soak).
  */
-final class StreamThreadRecovery implements StreamsUncaughtExceptionHandler {
+public final class StreamThreadRecovery implements StreamsUncaughtExceptionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamThreadRecovery.class);
 
@@ -24,7 +28,7 @@ final class StreamThreadRecovery implements StreamsUncaughtExceptionHandler {
     private final Deque<Long> recent = new ArrayDeque<>();
 
     /** Replaces up to {@code maxReplacements} threads per {@code window}. */
-    StreamThreadRecovery(int maxReplacements, Duration window, Clock clock) {
+    public StreamThreadRecovery(int maxReplacements, Duration window, Clock clock) {
         this.maxReplacements = maxReplacements;
         this.window = window;
         this.clock = clock;

@@ -1,4 +1,4 @@
-package io.pirstream.embed;
+package io.pirstream.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
