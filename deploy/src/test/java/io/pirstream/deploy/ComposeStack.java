@@ -2,6 +2,8 @@ package io.pirstream.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
 import io.pirstream.model.synth.SyntheticScenes;
 import io.pirstream.testkit.ContainerEngine;
 import java.io.ByteArrayOutputStream;
@@ -26,6 +28,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
+import org.testcontainers.DockerClientFactory;
 
 /**
  * deploy/compose.yaml (plus a test's overrides) started on the container engine under its own project name, with the
@@ -168,10 +171,7 @@ final class ComposeStack implements AutoCloseable {
 
     /** {@code POST /v1/search}; {@code requestJson} is the whole request body. */
     HttpResponse<String> search(String requestJson) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/search")).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + keys.get("PIRSTREAM_ANALYST_KEY"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(requestJson)).build(), HttpResponse.BodyHandlers.ofString());
+        return postToQuery("/v1/search", requestJson);
     }
 
     /** {@code POST} of a JSON body to the query API with the analyst key. */
@@ -185,6 +185,24 @@ final class ComposeStack implements AutoCloseable {
     /** A search for {@code text}, the 5 best, no filter. */
     HttpResponse<String> searchText(String text) throws IOException, InterruptedException {
         return search("{\"text\": \"" + json(text) + "\", \"k\": 5}");
+    }
+
+    /**
+     * SIGKILL to a service's process, as the kernel's OOM killer would (the engine sees a crash, not a stop), then waits
+     * until its restart policy has it running again.
+     */
+    void killAndAwaitRestart(String service) {
+        DockerClient docker = DockerClientFactory.instance().client();
+        String container = compose.containerId(service);
+        InspectContainerResponse before = docker.inspectContainerCmd(container).exec();
+        long pid = before.getState().getPidLong();
+        ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
+                "the engine's container process " + pid + " is not visible from this machine"));
+        assertThat(process.destroyForcibly()).as("kill " + service + "'s process " + pid).isTrue();
+        assertThat(await(Duration.ofMinutes(2), () -> {
+            InspectContainerResponse now = docker.inspectContainerCmd(container).exec();
+            return Boolean.TRUE.equals(now.getState().getRunning()) && now.getRestartCount() > before.getRestartCount();
+        })).as(service + " restarted by its restart policy").isTrue();
     }
 
     /** Whether the chip is in the query service's index ({@code GET /v1/chips/{id}} answers 200). */

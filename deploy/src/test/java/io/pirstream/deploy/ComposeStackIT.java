@@ -2,8 +2,6 @@ package io.pirstream.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
 import io.pirstream.model.synth.SyntheticScenes;
 import io.pirstream.testkit.ContainerEngine;
 import io.pirstream.testkit.RequiresContainerEngine;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.testcontainers.DockerClientFactory;
 
 /**
  * deploy/compose.yaml on the container engine, with the images the build just made (profile images): a frame posted
@@ -67,22 +64,11 @@ class ComposeStackIT {
     @Test
     @Order(2)
     void aKilledServiceIsRestartedAndServesAgain() throws Exception {
-        DockerClient docker = DockerClientFactory.instance().client();
-        String query = stack.compose().containerId("query");
-        InspectContainerResponse before = docker.inspectContainerCmd(query).exec();
-        long pid = before.getState().getPidLong();
-        // SIGKILL to the service's process, as the kernel's OOM killer would: the engine sees a crash, not a stop
-        ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
-                "the engine's container process " + pid + " is not visible from this machine"));
-        assertThat(process.destroyForcibly()).as("kill query-service's process " + pid).isTrue();
-
-        assertThat(ComposeStack.await(Duration.ofMinutes(2), () -> {
-            InspectContainerResponse now = docker.inspectContainerCmd(query).exec();
-            return Boolean.TRUE.equals(now.getState().getRunning()) && now.getRestartCount() > before.getRestartCount();
-        })).as("query-service restarted by its restart policy").isTrue();
+        stack.killAndAwaitRestart("query");
         stack.awaitReady(stack.queryUrl(), ComposeStack.START_TIMEOUT);
 
-        assertThat(stack.awaitSearchable(firstChip, SEARCHABLE_TIMEOUT)).as("the chip from before the kill, after the restart").isTrue();
+        assertThat(stack.awaitSearchable(firstChip, SEARCHABLE_TIMEOUT)).as("the chip from before the kill, after the "
+                + "restart").isTrue();
         SyntheticScenes.Scene scene = SyntheticScenes.generate(14_002, 256, "river_lake");
         String chip = stack.postFrame(scene);
         assertThat(stack.awaitSearchable(chip, SEARCHABLE_TIMEOUT)).as("a chip posted after the restart").isTrue();

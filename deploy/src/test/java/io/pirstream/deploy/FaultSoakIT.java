@@ -3,12 +3,10 @@ package io.pirstream.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
 import io.pirstream.model.synth.SyntheticScenes;
 import io.pirstream.schemas.AvroSerde;
 import io.pirstream.schemas.Topics;
 import io.pirstream.schemas.avro.Alert;
-import io.pirstream.testkit.ContainerEngine;
 import io.pirstream.testkit.RequiresContainerEngine;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -169,9 +167,9 @@ class FaultSoakIT {
         /** Causes the fault, waits for its end, then measures until a frame posted after it is searchable. */
         private Duration inject(Fault fault) throws Exception {
             switch (fault) {
-                case KILL_INGEST -> kill("ingest");
-                case KILL_EMBED -> kill("embed");
-                case KILL_QUERY -> kill("query");
+                case KILL_INGEST -> stack.killAndAwaitRestart("ingest");
+                case KILL_EMBED -> stack.killAndAwaitRestart("embed");
+                case KILL_QUERY -> stack.killAndAwaitRestart("query");
                 case RESTART_BROKER -> docker.restartContainerCmd(stack.compose().containerId("kafka"))
                         .withTimeout(30).exec();
                 case PAUSE_BROKER -> {
@@ -192,21 +190,6 @@ class FaultSoakIT {
                         + SETTLE_TIMEOUT);
             }
             return Duration.ofNanos(System.nanoTime() - end);
-        }
-
-        /** SIGKILL to a service's process, then waits until its restart policy has it running again. */
-        private void kill(String service) {
-            String container = stack.compose().containerId(service);
-            InspectContainerResponse before = docker.inspectContainerCmd(container).exec();
-            long pid = before.getState().getPidLong();
-            ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
-                    "the engine's container process " + pid + " is not visible from this machine"));
-            assertThat(process.destroyForcibly()).as("kill " + service + "'s process " + pid).isTrue();
-            assertThat(ComposeStack.await(Duration.ofMinutes(2), () -> {
-                InspectContainerResponse now = docker.inspectContainerCmd(container).exec();
-                return Boolean.TRUE.equals(now.getState().getRunning())
-                        && now.getRestartCount() > before.getRestartCount();
-            })).as(service + " restarted by its restart policy").isTrue();
         }
 
         /**
