@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs the ablation of EVALUATION.md: every row of configs/ablation at the same budget (3 epochs over RSICD train +
 # 1,000 generated chips), 3 seeds each, seed by seed (so a partial run has every row), then prints mean +- std per row.
-# usage: scripts/ablation.sh <work-root> <instruction.params> [seeds...]
-# Every row reuses one scene-fine-tuned instruction encoder (the shipped run's <work>/instruction.params): the rows
+# usage: scripts/ablation.sh <work-root> <instruction.params | checkpoint folder> [seeds...]
+# Every row reuses one scene-fine-tuned instruction encoder (the shipped run's <work>/instruction.params, or the shipped
+# checkpoint folder pir-model/src/main/resources/io/pirstream/model/default, whose encoder is taken): the rows
 # differ only above the frozen trunk, and the trunk cache is then shared by all of them. The from-scratch row
 # (h-from-scratch) trains its own encoder from random weights and is left out unless ABLATION_SCRATCH=1.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:?work root}"
-instruction="${2:?instruction.params of the shipped run}"
+instruction="${2:?instruction.params of the shipped run, or a checkpoint folder}"
 shift 2
 if [[ $# -gt 0 ]]; then seeds=("$@"); else seeds=(17 18 19); fi
 mkdir -p "$work"

@@ -22,10 +22,15 @@ public final class UntrainedCheckpoints {
     private UntrainedCheckpoints() {
     }
 
+    /** The tiny checkpoints' model: 64 px images, a MobileNetV1 at 1/8 width, 16-wide, one layer per side, word tokens. */
+    public static ModelConfig tinyConfig() {
+        return new ModelConfig(64, "mobilenet_v1", 0.125f, null, 16, 2, 2, 1, 1, BeliefBlock.Strategy.SOFT, 2, ModelConfig.PAE,
+                ModelConfig.SCRATCH, 8, 0.07f);
+    }
+
     /** Writes a tiny checkpoint (64 px images, a MobileNetV1 at 1/8 width, 16-wide, one layer per side) into {@code dir}. */
     public static Checkpoint.Manifest writeTiny(Path dir) {
-        ModelConfig config = new ModelConfig(64, "mobilenet_v1", 0.125f, null, 16, 2, 2, 1, 1, BeliefBlock.Strategy.SOFT, 2,
-                ModelConfig.PAE, ModelConfig.SCRATCH, 8, 0.07f);
+        ModelConfig config = tinyConfig();
         WordVocabulary vocabulary = WordVocabulary.build(List.of("a dense green forest", "a harbour with boats",
                 "houses and roads", "a lake"), 1, config.maxTokens());
         try (NDManager manager = NDManager.newBaseManager()) {

@@ -21,7 +21,8 @@ final class TrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(names = "--instruction-weights",
-            description = "Reuse an instruction encoder from an earlier run (<work>/instruction.params) instead of pre-training it")
+            description = "Reuse a frozen instruction encoder instead of pre-training it: an earlier run's <work>/instruction.params,"
+                    + " or a checkpoint folder (its instruction encoder)")
     Path instructionWeights;
 
     @Option(names = "--seed", description = "Override the config's seed (ablation rows run several)")

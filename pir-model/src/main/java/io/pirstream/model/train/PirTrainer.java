@@ -449,11 +449,37 @@ public final class PirTrainer {
         }
     }
 
-    private static void loadInstruction(InstructionEncoder instruction, NDManager manager, Path file) {
-        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+    /**
+     * Loads a frozen instruction encoder: {@code <work>/instruction.params} of an earlier run, or a checkpoint folder (the
+     * shipped model, say), whose own instruction encoder is taken.
+     */
+    static void loadInstruction(InstructionEncoder instruction, NDManager manager, Path file) {
+        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.isDirectory(file)
+                ? new java.io.ByteArrayInputStream(instructionOf(Checkpoint.read(file))) : Files.newInputStream(file)))) {
+            List<ai.djl.ndarray.types.Shape> shapes = instruction.getParameters().values().stream().map(p -> p.getArray().getShape()).toList();
             instruction.loadParameters(manager, in);
+            // DJL loads arrays of any shape over the initialised ones: an encoder of another network must not pass silently
+            List<ai.djl.ndarray.types.Shape> loaded = instruction.getParameters().values().stream().map(p -> p.getArray().getShape()).toList();
+            if (!loaded.equals(shapes)) {
+                throw new IllegalArgumentException("cannot load instruction weights " + file + ": they are of another network (parameter"
+                        + " shapes " + loaded + ", this run's are " + shapes + "); the classes and model config must match this run's");
+            }
         } catch (IOException | MalformedModelException e) {
             throw new IllegalArgumentException("cannot load instruction weights " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] instructionOf(Checkpoint.Loaded checkpoint) throws IOException {
+        Checkpoint.Manifest m = checkpoint.manifest();
+        try (NDManager manager = NDManager.newBaseManager(); TextFeaturizer featurizer = PirModel.textFeaturizer(m, false)) {
+            PirNetwork network = new PirNetwork(m.model(), m.classes().size(), featurizer.vocabularySize());
+            network.initialize(manager, DataType.FLOAT32, PirModel.inputShapes(m.model(), featurizer));
+            Checkpoint.load(network, checkpoint.weights());
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                network.imageTower().instructionEncoder().saveParameters(out);
+            }
+            return bytes.toByteArray();
         }
     }
 
