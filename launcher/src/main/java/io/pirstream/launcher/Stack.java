@@ -143,7 +143,8 @@ final class Stack implements AutoCloseable {
                 embed = ServiceProcess.start("embed-processor",
                         home.resolve("embed-processor/target/embed-processor.jar"), embedPort,
                         with(common, kafkaEnvironment.get(Service.EMBED), "PIRSTREAM_EMBED_HTTP_PORT", String.valueOf(embedPort), "PIRSTREAM_EMBED_STATE_DIR",
-                                settings.data().resolve("state/embed").toString(), "PIRSTREAM_EMBED_THREADS",
+                                settings.data().resolve("state/embed").toString(), "PIRSTREAM_EMBED_INSTANCE_ID",
+                                common.getOrDefault("PIRSTREAM_EMBED_INSTANCE_ID", "embedded-embed-1"), "PIRSTREAM_EMBED_THREADS",
                                 common.getOrDefault("PIRSTREAM_EMBED_THREADS", System.getenv().getOrDefault(
                                         "PIRSTREAM_EMBED_THREADS", String.valueOf(sharedMachineModelThreads())))),
                         logs, List.of("-Xmx2g", "-Dai.djl.offline=true", djl), embedNiceness(common));
@@ -156,7 +157,8 @@ final class Stack implements AutoCloseable {
                         home.resolve("query-service/target/quarkus-app/quarkus-run.jar"), queryPort,
                         with(common, kafkaEnvironment.get(Service.QUERY), "PIRSTREAM_ANALYST_KEY", settings.keys().analyst(), "PIRSTREAM_OPERATOR_KEY",
                                 settings.keys().operator(), "PIRSTREAM_QUERY_STATE_DIR",
-                                settings.data().resolve("state/query").toString()),
+                                settings.data().resolve("state/query").toString(), "PIRSTREAM_ALERTS_INSTANCE_ID",
+                                common.getOrDefault("PIRSTREAM_ALERTS_INSTANCE_ID", "embedded-query-1")),
                         logs, List.of("-Xmx2g", "-Dai.djl.offline=true", djl, "-Dquarkus.http.port=" + queryPort));
                 running.add(query);
             }
