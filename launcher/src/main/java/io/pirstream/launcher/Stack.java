@@ -144,9 +144,8 @@ final class Stack implements AutoCloseable {
                         home.resolve("embed-processor/target/embed-processor.jar"), embedPort,
                         with(common, kafkaEnvironment.get(Service.EMBED), "PIRSTREAM_EMBED_HTTP_PORT", String.valueOf(embedPort), "PIRSTREAM_EMBED_STATE_DIR",
                                 settings.data().resolve("state/embed").toString(), "PIRSTREAM_EMBED_INSTANCE_ID",
-                                common.getOrDefault("PIRSTREAM_EMBED_INSTANCE_ID", "embedded-embed-1"), "PIRSTREAM_EMBED_THREADS",
-                                common.getOrDefault("PIRSTREAM_EMBED_THREADS", System.getenv().getOrDefault(
-                                        "PIRSTREAM_EMBED_THREADS", String.valueOf(sharedMachineModelThreads())))),
+                                setting(common, "PIRSTREAM_EMBED_INSTANCE_ID", "embedded-embed-1"), "PIRSTREAM_EMBED_THREADS",
+                                setting(common, "PIRSTREAM_EMBED_THREADS", String.valueOf(sharedMachineModelThreads()))),
                         logs, List.of("-Xmx2g", "-Dai.djl.offline=true", djl), embedNiceness(common));
                 running.add(embed);
             }
@@ -158,7 +157,7 @@ final class Stack implements AutoCloseable {
                         with(common, kafkaEnvironment.get(Service.QUERY), "PIRSTREAM_ANALYST_KEY", settings.keys().analyst(), "PIRSTREAM_OPERATOR_KEY",
                                 settings.keys().operator(), "PIRSTREAM_QUERY_STATE_DIR",
                                 settings.data().resolve("state/query").toString(), "PIRSTREAM_ALERTS_INSTANCE_ID",
-                                common.getOrDefault("PIRSTREAM_ALERTS_INSTANCE_ID", "embedded-query-1")),
+                                setting(common, "PIRSTREAM_ALERTS_INSTANCE_ID", "embedded-query-1")),
                         logs, List.of("-Xmx2g", "-Dai.djl.offline=true", djl, "-Dquarkus.http.port=" + queryPort));
                 running.add(query);
             }
@@ -225,6 +224,11 @@ final class Stack implements AutoCloseable {
             throw new IllegalArgumentException("PIRSTREAM_EMBED_NICENESS must be 0-19 (0: same priority as the other"
                     + " services), not '" + value + "'");
         }
+    }
+
+    /** A child's setting: the launcher's configured environment, else its own process environment, else the default. */
+    private static String setting(Map<String, String> common, String name, String fallback) {
+        return common.getOrDefault(name, System.getenv().getOrDefault(name, fallback));
     }
 
     private static Map<String, String> with(Map<String, String> common, Map<String, String> kafka, String... pairs) {

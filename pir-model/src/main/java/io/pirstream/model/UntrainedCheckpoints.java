@@ -28,7 +28,7 @@ public final class UntrainedCheckpoints {
                 ModelConfig.SCRATCH, 8, 0.07f);
     }
 
-    /** Writes a tiny checkpoint (64 px images, a MobileNetV1 at 1/8 width, 16-wide, one layer per side) into {@code dir}. */
+    /** Writes a tiny checkpoint of {@link #tinyConfig()} into {@code dir}. */
     public static Checkpoint.Manifest writeTiny(Path dir) {
         ModelConfig config = tinyConfig();
         WordVocabulary vocabulary = WordVocabulary.build(List.of("a dense green forest", "a harbour with boats",

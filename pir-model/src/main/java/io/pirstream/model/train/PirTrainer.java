@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -29,6 +30,8 @@ import io.pirstream.model.pretrained.TfLiteFile;
 import io.pirstream.model.text.MiniLmTokenStates;
 import io.pirstream.model.text.TextFeaturizer;
 import io.pirstream.model.text.WordVocabulary;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -455,11 +458,11 @@ public final class PirTrainer {
      */
     static void loadInstruction(InstructionEncoder instruction, NDManager manager, Path file) {
         try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.isDirectory(file)
-                ? new java.io.ByteArrayInputStream(instructionOf(Checkpoint.read(file))) : Files.newInputStream(file)))) {
-            List<ai.djl.ndarray.types.Shape> shapes = instruction.getParameters().values().stream().map(p -> p.getArray().getShape()).toList();
+                ? new ByteArrayInputStream(instructionOf(Checkpoint.read(file))) : Files.newInputStream(file)))) {
+            List<Shape> shapes = shapes(instruction);
             instruction.loadParameters(manager, in);
             // DJL loads arrays of any shape over the initialised ones: an encoder of another network must not pass silently
-            List<ai.djl.ndarray.types.Shape> loaded = instruction.getParameters().values().stream().map(p -> p.getArray().getShape()).toList();
+            List<Shape> loaded = shapes(instruction);
             if (!loaded.equals(shapes)) {
                 throw new IllegalArgumentException("cannot load instruction weights " + file + ": they are of another network (parameter"
                         + " shapes " + loaded + ", this run's are " + shapes + "); the classes and model config must match this run's");
@@ -469,13 +472,17 @@ public final class PirTrainer {
         }
     }
 
+    private static List<Shape> shapes(Block block) {
+        return block.getParameters().values().stream().map(p -> p.getArray().getShape()).toList();
+    }
+
     private static byte[] instructionOf(Checkpoint.Loaded checkpoint) throws IOException {
         Checkpoint.Manifest m = checkpoint.manifest();
         try (NDManager manager = NDManager.newBaseManager(); TextFeaturizer featurizer = PirModel.textFeaturizer(m, false)) {
             PirNetwork network = new PirNetwork(m.model(), m.classes().size(), featurizer.vocabularySize());
             network.initialize(manager, DataType.FLOAT32, PirModel.inputShapes(m.model(), featurizer));
             Checkpoint.load(network, checkpoint.weights());
-            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 network.imageTower().instructionEncoder().saveParameters(out);
             }
