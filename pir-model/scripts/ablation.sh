@@ -6,6 +6,7 @@
 # checkpoint folder pir-model/src/main/resources/io/pirstream/model/default, whose encoder is taken): the rows
 # differ only above the frozen trunk, and the trunk cache is then shared by all of them. The from-scratch row
 # (h-from-scratch) trains its own encoder from random weights and is left out unless ABLATION_SCRATCH=1.
+# ABLATION_ROWS="b-plain-dual-encoder f-affiliation" runs only those rows, in that order (default: every row).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:?work root}"
@@ -14,8 +15,15 @@ shift 2
 if [[ $# -gt 0 ]]; then seeds=("$@"); else seeds=(17 18 19); fi
 mkdir -p "$work"
 for seed in "${seeds[@]}"; do
-  for cfg in "$here"/configs/ablation/*.json; do
-    name="$(basename "$cfg" .json)"
+  if [[ -n "${ABLATION_ROWS:-}" ]]; then
+    read -ra rows <<< "$ABLATION_ROWS"
+  else
+    rows=()
+    for cfg in "$here"/configs/ablation/*.json; do rows+=("$(basename "$cfg" .json)"); done
+  fi
+  for name in "${rows[@]}"; do
+    cfg="$here/configs/ablation/$name.json"
+    [[ -f "$cfg" ]] || { echo "no ablation row $name in $here/configs/ablation" >&2; exit 2; }
     reuse=(--instruction-weights "$instruction")
     if [[ "$name" == h-from-scratch ]]; then
       [[ "${ABLATION_SCRATCH:-0}" == 1 ]] || continue

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One PIRStream service running as a child JVM from its runnable jar, with its output in a log file. Closing
- * stops it (SIGTERM, then SIGKILL after a grace period).
+ * stops it (SIGTERM, then SIGKILL after a grace period) for good; {@link #restart()} stops it and starts it again.
+ * Both hold the instance's lock, so {@link #exitedUnexpectedly()} never mistakes a restart in progress for a crash.
  */
 final class ServiceProcess implements AutoCloseable {
 
@@ -29,6 +30,7 @@ final class ServiceProcess implements AutoCloseable {
     private final Path log;
     private final int httpPort;
     private Process process;
+    private boolean closed;
 
     private ServiceProcess(String name, ProcessBuilder builder, Path log, int httpPort) throws IOException {
         this.name = name;
@@ -57,6 +59,14 @@ final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException(name + " is not built: " + jar + " is missing. Run ./mvnw -DskipTests install"
                     + " (the ./pirstream script does it for you)");
         }
+        List<String> java = new ArrayList<>(jvmOptions);
+        java.addAll(List.of("-jar", jar.toString()));
+        return startJava(name, java, httpPort, environment, logDir, niceness);
+    }
+
+    /** Starts {@code java <arguments>} (a jar, or a class path and main class) as the service. */
+    static ServiceProcess startJava(String name, List<String> arguments, int httpPort, Map<String, String> environment,
+                                    Path logDir, int niceness) {
         try {
             Files.createDirectories(logDir);
             Path log = logDir.resolve(name + ".log");
@@ -64,9 +74,7 @@ final class ServiceProcess implements AutoCloseable {
             Optional<Path> nice = niceness > 0 ? NICE.stream().filter(Files::isExecutable).findFirst() : Optional.empty();
             nice.ifPresent(n -> command.addAll(List.of(n.toString(), "-n", String.valueOf(niceness))));
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(jvmOptions);
-            command.add("-jar");
-            command.add(jar.toString());
+            command.addAll(arguments);
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().putAll(environment);
@@ -84,6 +92,25 @@ final class ServiceProcess implements AutoCloseable {
         return "http://localhost:" + httpPort;
     }
 
+    Path log() {
+        return log;
+    }
+
+    /** The running JVM's process id (a new one after each restart). */
+    synchronized long pid() {
+        return process.pid();
+    }
+
+    /** Whether the service was stopped for good. */
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** The exit status of a process that ended without being closed or restarted, else empty. */
+    synchronized Optional<Integer> exitedUnexpectedly() {
+        return closed || process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
+    }
+
     /** Waits until {@code /q/health/ready} answers 200. */
     void awaitReady(Duration timeout) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -91,8 +118,9 @@ final class ServiceProcess implements AutoCloseable {
                 .timeout(Duration.ofSeconds(5)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with status " + process.exitValue() + " during start-up;"
+            Optional<Integer> exit = exitedUnexpectedly();
+            if (exit.isPresent()) {
+                throw new IllegalStateException(name + " exited with status " + exit.get() + " during start-up;"
                         + " see " + log);
             }
             try {
@@ -110,9 +138,12 @@ final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException(name + " was not ready within " + timeout + "; see " + log);
     }
 
-    /** Stops the service gracefully and starts it again with the same command and environment. */
+    /** Stops the service gracefully (if it still runs) and starts it again with the same command and environment. */
     synchronized void restart() {
-        close();
+        if (closed) {
+            throw new IllegalStateException(name + " was stopped; it is not restarted");
+        }
+        stop();
         try {
             process = builder.start();
         } catch (IOException e) {
@@ -121,7 +152,12 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
+        stop();
+    }
+
+    private void stop() {
         process.destroy();
         try {
             if (!process.waitFor(GRACE.toMillis(), TimeUnit.MILLISECONDS)) {

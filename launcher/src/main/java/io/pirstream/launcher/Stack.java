@@ -22,7 +22,8 @@ import java.util.Set;
 
 /**
  * The running embedded default: the broker with its topics and every service, each in its own JVM as in
- * production. Stopped in reverse order of start.
+ * production, restarted by a {@link Supervisor} when it exits or its liveness check fails. Stopped in reverse order
+ * of start (the supervisor first).
  */
 final class Stack implements AutoCloseable {
 
@@ -162,10 +163,13 @@ final class Stack implements AutoCloseable {
                 running.add(query);
             }
 
-            for (ServiceProcess service : java.util.stream.Stream.of(ingest, embed, query).filter(java.util.Objects::nonNull).toList()) {
+            List<ServiceProcess> services = java.util.stream.Stream.of(ingest, embed, query)
+                    .filter(java.util.Objects::nonNull).toList();
+            for (ServiceProcess service : services) {
                 System.out.println("Waiting for " + service.name() + " on " + service.baseUrl() + " ...");
                 service.awaitReady(SERVICE_START_TIMEOUT);
             }
+            running.add(Supervisor.watch(services, System.out));
             return new Stack(running, broker, ingest, embed, query, Map.copyOf(kafkaSecurity));
         } catch (RuntimeException e) {
             new Stack(running, null, null, null, null, Map.of()).close();

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole product with the shipped model: generated aerial scenes with known content go in through the ingest
- * HTTP API; text queries describing them find them; filters narrow; a restarted query service answers the same; a
+ * HTTP API; text queries describing them find them; filters narrow; a query service killed with SIGKILL is restarted and answers the same; a
  * deleted chip disappears.
  */
 class SearchEndToEndIT {
@@ -76,9 +76,16 @@ class SearchEndToEndIT {
             assertThat(chipIds(search(stack, anyCaption, "\"from\": \"2025-11-03T00:00:00Z\", \"to\": \"2025-11-04T00:00:00Z\"")))
                     .as("time filter").hasSize(2);
 
-            // 4. a restarted query service answers the same (from its local copy of the index)
+            // 4. a query service killed with SIGKILL is restarted by the launcher's supervisor and answers the same
+            //    (from its local copy of the index)
             List<String> before = chipIds(query.search(anyCaption, 7).body());
-            stack.query().restart();
+            long killed = stack.query().pid();
+            assertThat(ProcessHandle.of(killed).orElseThrow().destroyForcibly()).as("SIGKILL sent").isTrue();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (stack.query().pid() == killed && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(stack.query().pid()).as("restarted by the supervisor (a new process)").isNotEqualTo(killed);
             stack.query().awaitReady(Duration.ofMinutes(2));
             assertThat(chipIds(query.search(anyCaption, 7).body())).as("same ranking after restart").isEqualTo(before);
 
@@ -88,7 +95,7 @@ class SearchEndToEndIT {
                     .isEqualTo(403);
             assertThat(new IngestClient(stack.ingest().baseUrl(), KEYS.operator()).delete("/v1/chips/" + deleted)
                     .statusCode()).as("delete with the operator key").isEqualTo(202);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (query.isSearchable(deleted) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
