@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
@@ -34,6 +35,7 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
@@ -49,7 +51,8 @@ import org.junit.jupiter.api.io.TempDir;
  * authorizes it with the ACLs of {@link TopicAccess}; each service connects as its own principal, reading its
  * credentials from its private client properties file. Uploads become searchable, subscriptions and feedback are
  * written; a principal cannot write a topic it has no grant for, and the ingest service says so when it loses its
- * grant. No credential reaches a log.
+ * grant; a query service that loses its READ grant on the embeddings fails its liveness check and is restarted. No
+ * credential reaches a log.
  */
 class SecureStackIT {
 
@@ -118,9 +121,47 @@ class SecureStackIT {
             assertThat(refused.statusCode()).as("upload without a grant: " + refused.body()).isEqualTo(503);
             assertThat(refused.body()).as("problem detail").contains("Kafka refused this service's principal")
                     .contains("AuthorizationException");
+
+            // 5. the query service, its READ on the embeddings revoked, loses its index's global thread for good: the
+            //    client goes to ERROR and liveness says DOWN; with the grant back, the launcher's supervisor restarts
+            //    it and it answers from its index again
+            long failed = stack.query().pid();
+            Collection<AclBinding> revoked = stack.broker().deleteAcls(TopicAccess.Service.QUERY.user(),
+                    new ResourcePatternFilter(ResourceType.TOPIC, Topics.EMBEDDINGS_PREFIX, PatternType.PREFIXED),
+                    AclOperation.READ);
+            assertThat(revoked).as("READ grants on the embeddings").isNotEmpty();
+            HttpResponse<String> live = awaitLivenessDown(stack, Duration.ofSeconds(60));
+            assertThat(live.statusCode()).as("liveness without a READ grant: " + live.body()).isEqualTo(503);
+            assertThat(live.body()).as("liveness names the index's client as failed")
+                    .containsPattern("\"index\"\\s*:\\s*\"(PENDING_)?ERROR\"");
+            System.out.println("liveness without a READ grant: " + live.body().replaceAll("\\s+", " "));
+            stack.broker().createAcls(revoked);
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (stack.query().pid() == failed && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(stack.query().pid()).as("restarted by the supervisor").isNotEqualTo(failed);
+            stack.query().awaitReady(Duration.ofMinutes(2));
+            HttpResponse<String> again = query.search("an aerial view", 5);
+            assertThat(again.statusCode()).as("search after the restart: " + again.body()).isEqualTo(200);
+            assertThat(chipIds(again.body())).as("search results after the restart").containsAll(chips);
         }
         assertThat(LogLeaks.find(data.resolve("logs"), secrets))
                 .as("service log lines with an API key, a Kafka password or image bytes").isEmpty();
+    }
+
+    /** Polls the query service's liveness until it answers 503 (or the timeout passes); the last answer. */
+    private static HttpResponse<String> awaitLivenessDown(Stack stack, Duration timeout) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest live = HttpRequest.newBuilder(URI.create(stack.query().baseUrl() + "/q/health/live"))
+                .timeout(Duration.ofSeconds(5)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpResponse<String> answer = http.send(live, HttpResponse.BodyHandlers.ofString());
+        while (answer.statusCode() != 503 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            answer = http.send(live, HttpResponse.BodyHandlers.ofString());
+        }
+        return answer;
     }
 
     private static HttpResponse<String> post(Stack stack, String path, String json) throws Exception {
