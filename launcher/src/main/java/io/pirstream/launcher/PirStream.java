@@ -183,7 +183,7 @@ public final class PirStream implements Callable<Integer> {
                   curl -H "Authorization: Bearer $(cat %s/ingest)" -F image=@scene.tif -F platform=sentinel-2a \\
                        -F capturedAt=%s %s/v1/scenes
                 Or drop JPEG/PNG frames into %s (scenes into its scenes/ folder)
-                Logs are in %s. Press Ctrl-C to stop.
+                Logs are in %s; a service that fails is restarted (the [supervisor] lines here). Press Ctrl-C to stop.
                 %n""",
                 stack.broker().bootstrapServers(), stack.broker().dataDir(), ingest, ingest, stack.embed().baseUrl(),
                 query, query, query, keys,
