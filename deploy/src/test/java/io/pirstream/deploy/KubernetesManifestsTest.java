@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import java.io.IOException;
@@ -24,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The Kubernetes manifests under deploy/k8s, parsed into typed objects and held to the code by {@link ManifestChecks}:
- * the base as written, each overlay as Kustomize renders it.
+ * the base as written, and the base and each overlay as Kustomize renders them.
  */
 class KubernetesManifestsTest {
 
@@ -55,14 +56,14 @@ class KubernetesManifestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"dev", "prod"})
-    void renderedOverlayAgreesWithTheCode(String overlay) throws Exception {
-        Optional<String> rendered = kustomize(K8S.resolve("overlays").resolve(overlay));
-        assumeTrue(rendered.isPresent(), "neither kubectl nor kustomize is on the PATH: overlay " + overlay
+    @ValueSource(strings = {"base", "overlays/dev", "overlays/prod"})
+    void renderedKustomizationAgreesWithTheCode(String kustomization) throws Exception {
+        Optional<String> rendered = kustomize(K8S.resolve(kustomization));
+        assumeTrue(rendered.isPresent(), "neither kubectl nor kustomize is on the PATH: " + kustomization
                 + " not rendered (its files are parsed by everyManifestFileParsesIntoTypedObjects)");
         Manifests manifests = Manifests.parse(rendered.get());
         assertThat(ManifestChecks.problems(manifests, shippedModelVersion(), apiKeys()))
-                .as("differences between overlay " + overlay + " and the code").isEmpty();
+                .as("differences between " + kustomization + " as rendered and the code").isEmpty();
     }
 
     /** The checks catch drift: each change below, made to a copy of the base, must be reported. */
@@ -166,6 +167,18 @@ class KubernetesManifestsTest {
                 .forEach(m -> m.setMountPath("/checkpoints"));
         assertThat(problems(elsewhere)).as("the query service mounting the checkpoints at another path")
                 .anyMatch(p -> p.contains("Deployment query does not mount claim pirstream-models at /models"));
+
+        Manifests cpuBuild = base.copy();
+        container(cpuBuild, "embed").setImage("pirstream-embed:0.1.0");
+        assertThat(problems(cpuBuild)).as("a GPU given to the CPU build of the embed image")
+                .anyMatch(p -> p.contains("is given nvidia.com/gpu but runs pirstream-embed:0.1.0, not a CUDA build"));
+
+        Manifests smallTmp = base.copy();
+        smallTmp.find(Deployment.class, "embed").orElseThrow().getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals("tmp"))
+                .forEach(v -> v.getEmptyDir().setSizeLimit(new Quantity("2Gi")));
+        assertThat(problems(smallTmp)).as("no room to extract PyTorch's CUDA library")
+                .anyMatch(p -> p.contains("/tmp holds 2Gi, PyTorch's CUDA library needs 5Gi"));
 
         Manifests lag = base.copy();
         spec(lag.findCustom("ScaledObject", "embed").orElseThrow()).put("maxReplicaCount", 12);

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -21,6 +22,7 @@ import io.pirstream.schemas.ModelReleases;
 import io.pirstream.schemas.Topic;
 import io.pirstream.schemas.TopicAccess;
 import io.pirstream.schemas.Topics;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -51,6 +53,11 @@ final class ManifestChecks {
     private static final Set<String> USER_SECRET_KEYS = Set.of("password", "sasl.jaas.config");
     /** Keys of Strimzi's cluster CA certificate secret. */
     private static final Set<String> CLUSTER_CA_KEYS = Set.of("ca.crt", "ca.p12", "ca.password");
+
+    /** Profile gpu's image tag: {@code pirstream-embed:0.1.0-cu124}. */
+    private static final Pattern CUDA_BUILD_TAG = Pattern.compile(":[^/:@]*-cu\\d+$");
+    /** PyTorch 2.5.1's CUDA 12.4 libraries take 3.8 GiB extracted; with room for the JNI library and temp files. */
+    private static final long CUDA_LIBRARY_GIB = 5;
 
     private final Manifests manifests;
     private final String modelVersion;
@@ -254,8 +261,36 @@ final class ManifestChecks {
             ports(where, contract, container, env);
         }
         kafka(where, contract, pod, container, env);
+        gpu(where, pod, container);
         if (!Boolean.TRUE.equals(pod.getSecurityContext() == null ? null : pod.getSecurityContext().getRunAsNonRoot())) {
             problems.add(where + ": runAsNonRoot is not set");
+        }
+    }
+
+    /**
+     * A container given a GPU runs the CUDA build of its image (profile gpu tags it {@code -cu<version>}; the CPU
+     * build would leave the GPU idle) and has room in {@code /tmp}, where DJL extracts PyTorch's library at start.
+     */
+    private void gpu(String where, PodSpec pod, Container container) {
+        Map<String, Quantity> limits = container.getResources() == null ? null : container.getResources().getLimits();
+        if (limits == null || !limits.containsKey("nvidia.com/gpu")) {
+            return;
+        }
+        if (!CUDA_BUILD_TAG.matcher(container.getImage()).find()) {
+            problems.add(where + " is given nvidia.com/gpu but runs " + container.getImage() + ", not a CUDA build"
+                    + " (a tag ending in -cu<version>: ./mvnw -Pimages,gpu package)");
+        }
+        Optional<Volume> tmp = container.getVolumeMounts().stream().filter(m -> "/tmp".equals(m.getMountPath()))
+                .findFirst().flatMap(m -> pod.getVolumes().stream().filter(v -> v.getName().equals(m.getName()))
+                        .findFirst());
+        if (tmp.isEmpty() || tmp.get().getEmptyDir() == null) {
+            problems.add(where + ": no emptyDir at /tmp, where PyTorch's CUDA library is extracted at start");
+        } else {
+            Quantity size = tmp.get().getEmptyDir().getSizeLimit();
+            if (size != null && Quantity.getAmountInBytes(size).compareTo(BigDecimal.valueOf(CUDA_LIBRARY_GIB << 30)) < 0) {
+                problems.add(where + ": /tmp holds " + size + ", PyTorch's CUDA library needs "
+                        + CUDA_LIBRARY_GIB + "Gi when extracted");
+            }
         }
     }
 
