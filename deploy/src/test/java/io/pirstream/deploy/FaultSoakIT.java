@@ -122,9 +122,15 @@ class FaultSoakIT {
         }
 
         void run() throws Exception {
-            // a subscription that every chip matches: each accepted chip must raise exactly one alert
-            HttpResponse<String> created = stack.postToQuery("/v1/subscriptions",
-                    "{\"text\": \"aerial imagery\", \"threshold\": -1}");
+            // a subscription that every chip matches: each accepted chip must raise exactly one alert. The service
+            // answers 503 (retry shortly) until its alert matcher has joined its group, as a client would, retry.
+            String everyChip = "{\"text\": \"aerial imagery\", \"threshold\": -1}";
+            HttpResponse<String> created = stack.postToQuery("/v1/subscriptions", everyChip);
+            for (long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                    created.statusCode() == 503 && System.nanoTime() < deadline; ) {
+                Thread.sleep(1_000);
+                created = stack.postToQuery("/v1/subscriptions", everyChip);
+            }
             assertThat(created.statusCode()).as("subscription: " + created.body()).isIn(200, 201);
             Matcher id = SUBSCRIPTION_ID.matcher(created.body());
             assertThat(id.find()).as("subscription id in " + created.body()).isTrue();

@@ -122,6 +122,11 @@ public final class EmbedProcessor implements Callable<Integer> {
                     + " while none is active; --no-follow-releases: only the checkpoint above (default: ${DEFAULT-VALUE}).")
     boolean followReleases;
 
+    @Option(names = "--max-rebalance", defaultValue = "${env:PIRSTREAM_EMBED_MAX_REBALANCE:-PT5M}",
+            converter = DurationConverter.class, description = "Longest a pipeline may stay rebalancing (ISO-8601) before the processor exits to be restarted;"
+                    + " above the longest restore of its state (default: ${DEFAULT-VALUE}).")
+    Duration maxRebalance;
+
     @Option(names = "--chips-topic", defaultValue = "pir.chips", description = "Input topic (default: ${DEFAULT-VALUE}).")
     String chipsTopic;
 
@@ -155,7 +160,7 @@ public final class EmbedProcessor implements Callable<Integer> {
         short replication = ensureTopics(security, List.of(chips, dlq, Topics.MODELS));
         CountDownLatch stopped = new CountDownLatch(1);
         EmbeddingPipelines.Settings settings = new EmbeddingPipelines.Settings(bootstrapServers, security, applicationId,
-                instanceId, stateDir, batchSize, maxWait, replication, chips, dlq, deviceChoice, registry);
+                instanceId, stateDir, batchSize, maxWait, replication, chips, dlq, deviceChoice, registry, maxRebalance);
         try (EmbeddingPipelines pipelines = new EmbeddingPipelines(settings,
                 () -> checkpoint == null ? PirModel.loadDefault(deviceChoice) : PirModel.load(checkpoint, deviceChoice),
                 stopped::countDown);
@@ -177,7 +182,7 @@ public final class EmbedProcessor implements Callable<Integer> {
                 stopped.countDown();
             }, "embed-processor-shutdown"));
             stopped.await();
-            boolean failed = pipelines.state() == KafkaStreams.State.ERROR;
+            boolean failed = pipelines.failed();
             if (releases != null) {
                 releases.close();
             }

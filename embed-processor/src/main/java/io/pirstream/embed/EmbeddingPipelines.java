@@ -4,8 +4,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.pirstream.model.CheckpointStore;
 import io.pirstream.model.DeviceChoice;
 import io.pirstream.model.PirModel;
+import io.pirstream.schemas.HangingTransactions;
 import io.pirstream.schemas.KafkaClientSecurity;
 import io.pirstream.schemas.ModelReleases;
+import io.pirstream.schemas.RebalanceWatchdog;
 import io.pirstream.schemas.StreamThreadRecovery;
 import io.pirstream.schemas.Topic;
 import io.pirstream.schemas.TopicAdmin;
@@ -17,12 +19,18 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -48,11 +56,13 @@ final class EmbeddingPipelines implements AutoCloseable {
     record Settings(String bootstrapServers, KafkaClientSecurity security, String applicationIdPrefix,
                     String instanceId, Path stateDir,
                     int batchSize, Duration maxWait, short replicationFactor, Topic<String, Chip> chips,
-                    Topic<byte[], DeadLetter> dlq, DeviceChoice device, MeterRegistry registry) {
+                    Topic<byte[], DeadLetter> dlq, DeviceChoice device, MeterRegistry registry,
+                    Duration maxRebalance) {
     }
 
     /** A running pipeline. */
-    private record Pipeline(String applicationId, PirModel model, InferenceQueue inference, KafkaStreams streams) {
+    private record Pipeline(String applicationId, PirModel model, InferenceQueue inference, KafkaStreams streams,
+                            RebalanceWatchdog watchdog, List<String> topics) {
         void close() {
             streams.close(Duration.ofSeconds(30));
             inference.close();
@@ -65,7 +75,13 @@ final class EmbeddingPipelines implements AutoCloseable {
     private final Runnable onError;
     private final Map<String, Pipeline> running = new LinkedHashMap<>();
     private final Map<String, String> failures = new LinkedHashMap<>();
+    private final ScheduledExecutorService watchdogs = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "pirstream-rebalance-watchdog");
+        thread.setDaemon(true);
+        return thread;
+    });
     private String fallbackVersion;
+    private volatile boolean stuck;
 
     /**
      * @param fallback the model to run while no release is active (loaded once)
@@ -75,6 +91,58 @@ final class EmbeddingPipelines implements AutoCloseable {
         this.settings = settings;
         this.fallback = fallback;
         this.onError = onError;
+        long period = Math.max(1, Math.min(10, settings.maxRebalance().toSeconds() / 10));
+        watchdogs.scheduleWithFixedDelay(this::exitWhenStuck, period, period, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A client stuck rebalancing (RebalanceWatchdog): hanging transactions on its partitions are aborted and it gets
+     * the limit again; with none, it is dead as one in ERROR, and the process exits to be restarted.
+     */
+    private void exitWhenStuck() {
+        List<Pipeline> pipelines;
+        synchronized (this) {
+            pipelines = List.copyOf(running.values());
+        }
+        for (Pipeline pipeline : pipelines) {
+            Optional<Duration> rebalancing = pipeline.watchdog().stuckFor();
+            if (rebalancing.isEmpty() || stuck) {
+                continue;
+            }
+            List<AbortTransactionSpec> aborted = abortHangingTransactions(pipeline);
+            if (!aborted.isEmpty()) {
+                LOG.warn("{}: rebalancing for {}; aborted {} hanging transaction(s) that held back its readers: {}",
+                        pipeline.applicationId(), rebalancing.get(), aborted.size(), aborted);
+                pipeline.watchdog().rearm();
+                continue;
+            }
+            stuck = true;
+            LOG.error("{}: Kafka Streams has been rebalancing for {} (limit {}) with no error and no hanging"
+                    + " transaction; exiting for a restart", pipeline.applicationId(), rebalancing.get(),
+                    pipeline.watchdog().limit());
+            onError.run();
+        }
+    }
+
+    /** On the pipeline's input, output and dead-letter topics and its own internal topics (changelogs). */
+    private List<AbortTransactionSpec> abortHangingTransactions(Pipeline pipeline) {
+        try (Admin admin = admin()) {
+            List<String> topics = new ArrayList<>(pipeline.topics());
+            admin.listTopics().names().get().stream().filter(t -> t.startsWith(pipeline.applicationId() + "-"))
+                    .forEach(topics::add);
+            List<TopicPartition> partitions = new ArrayList<>();
+            admin.describeTopics(topics).allTopicNames().get().forEach((topic, description) -> description.partitions()
+                    .forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
+            return HangingTransactions.abortAll(admin, partitions, Duration.ofMinutes(1), Instant.now());
+        } catch (Exception e) {
+            LOG.warn("{}: cannot look for hanging transactions: {}", pipeline.applicationId(), e.toString());
+            return List.of();
+        }
+    }
+
+    /** True when a pipeline's Streams client died or got stuck: the process should exit non-zero. */
+    boolean failed() {
+        return stuck || state() == KafkaStreams.State.ERROR;
     }
 
     /** Brings the running pipelines in line with the releases. */
@@ -153,8 +221,10 @@ final class EmbeddingPipelines implements AutoCloseable {
                 settings.bootstrapServers(), applicationId, settings.instanceId(), settings.stateDir(),
                 settings.batchSize(), settings.replicationFactor())));
         streams.setUncaughtExceptionHandler(new StreamThreadRecovery(5, Duration.ofMinutes(5), java.time.Clock.systemUTC()));
+        RebalanceWatchdog watchdog = new RebalanceWatchdog(settings.maxRebalance(), java.time.Clock.systemUTC());
         streams.setStateListener((now, before) -> {
             LOG.info("{}: Streams state {} -> {}", applicationId, before, now);
+            watchdog.onChange(now);
             if (now == KafkaStreams.State.ERROR) {
                 onError.run();
             }
@@ -162,7 +232,8 @@ final class EmbeddingPipelines implements AutoCloseable {
         LOG.info("Model {} on {}: {} -> {} ({})", model.version(), model.device(), settings.chips().name(), output.name(),
                 applicationId);
         streams.start();
-        return new Pipeline(applicationId, model, inference, streams);
+        return new Pipeline(applicationId, model, inference, streams, watchdog,
+                List.of(settings.chips().name(), output.name(), settings.dlq().name()));
     }
 
     /** A replay from a time: the new application's group starts at the first chip ingested at or after it. */
@@ -233,6 +304,7 @@ final class EmbeddingPipelines implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        watchdogs.shutdownNow();
         running.values().forEach(Pipeline::close);
         running.clear();
     }

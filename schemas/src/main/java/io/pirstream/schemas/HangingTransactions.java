@@ -1,0 +1,101 @@
+package io.pirstream.schemas;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTransactionsOptions;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Hanging transactions: a partition that still has a producer's transaction open while that producer's transaction
+ * coordinator no longer has it ongoing there. No commit or abort marker will ever come, so the partition's last stable
+ * offset stops and every {@code read_committed} reader of it (a Kafka Streams restore included) waits for good.
+ *
+ * <p>The fault soak met one (RELIABILITY.md): after the broker was paused for 50 s, one partition of the embeddings
+ * topic and of the embedder's changelogs kept an open transaction of a producer whose coordinator said
+ * {@code CompleteCommit}; the embed-processor stayed in {@code REBALANCING}, and so did a new process. Aborting it (what
+ * Kafka's {@code kafka-transactions.sh find-hanging} and {@code abort} do by hand) freed the readers at once. An abort
+ * is safe for exactly-once either way: records of an aborted transaction are never visible to {@code read_committed}
+ * readers, and a producer whose live transaction were aborted would fail its commit and redo the work.
+ */
+public final class HangingTransactions {
+
+    private HangingTransactions() {
+    }
+
+    /**
+     * The hanging transactions on {@code partitions} whose producer last wrote there more than {@code minAge} before
+     * {@code now} (so that a transaction between its first write and its coordinator's bookkeeping is left alone).
+     */
+    public static List<AbortTransactionSpec> find(Admin admin, Collection<TopicPartition> partitions, Duration minAge,
+                                                  Instant now) throws ExecutionException, InterruptedException {
+        Map<TopicPartition, List<ProducerState>> open = new HashMap<>();
+        Set<Long> producerIds = new HashSet<>();
+        admin.describeProducers(partitions).all().get().forEach((partition, described) -> described.activeProducers()
+                .stream().filter(p -> p.currentTransactionStartOffset().isPresent()).forEach(p -> {
+                    open.computeIfAbsent(partition, tp -> new ArrayList<>()).add(p);
+                    producerIds.add(p.producerId());
+                }));
+        if (open.isEmpty()) {
+            return List.of();
+        }
+        Map<Long, TransactionDescription> coordinators = new HashMap<>();
+        Collection<TransactionListing> listings = admin.listTransactions(new ListTransactionsOptions()
+                .filterProducerIds(producerIds)).all().get();
+        if (!listings.isEmpty()) {
+            admin.describeTransactions(listings.stream().map(TransactionListing::transactionalId).toList()).all().get()
+                    .values().forEach(d -> coordinators.put(d.producerId(), d));
+        }
+        List<AbortTransactionSpec> hanging = new ArrayList<>();
+        open.forEach((partition, producers) -> producers.stream()
+                .filter(p -> isHanging(partition, p, coordinators.get(p.producerId()), minAge, now))
+                .forEach(p -> hanging.add(new AbortTransactionSpec(partition, p.producerId(), (short) p.producerEpoch(),
+                        p.coordinatorEpoch().orElse(-1)))));
+        return hanging;
+    }
+
+    /** Aborts what {@link #find} returns; returns what it aborted. */
+    public static List<AbortTransactionSpec> abortAll(Admin admin, Collection<TopicPartition> partitions,
+                                                      Duration minAge, Instant now)
+            throws ExecutionException, InterruptedException {
+        List<AbortTransactionSpec> hanging = find(admin, partitions, minAge, now);
+        for (AbortTransactionSpec spec : hanging) {
+            admin.abortTransaction(spec).all().get();
+        }
+        return hanging;
+    }
+
+    /**
+     * An open transaction on {@code partition} hangs when its coordinator ({@code coordinator}, null when it knows
+     * no transaction of that producer) neither has it ongoing there nor is writing its markers, and it has been quiet
+     * for {@code minAge}.
+     */
+    static boolean isHanging(TopicPartition partition, ProducerState open, TransactionDescription coordinator,
+                             Duration minAge, Instant now) {
+        if (Duration.between(Instant.ofEpochMilli(open.lastTimestamp()), now).compareTo(minAge) < 0) {
+            return false;
+        }
+        if (coordinator == null || coordinator.producerId() != open.producerId()) {
+            return true;
+        }
+        return switch (coordinator.state()) {
+            // writing its markers now: they will reach the partition
+            case PREPARE_COMMIT, PREPARE_ABORT, PREPARE_EPOCH_FENCE -> false;
+            case ONGOING -> !coordinator.topicPartitions().contains(partition);
+            default -> true;
+        };
+    }
+}
