@@ -10,6 +10,7 @@ import io.pirstream.query.index.Hit;
 import io.pirstream.query.index.SearchFilters;
 import io.pirstream.query.index.VectorIndex;
 import io.pirstream.query.index.VectorStore;
+import io.pirstream.schemas.HangingTransactions;
 import io.pirstream.schemas.ModelReleases;
 import io.pirstream.schemas.TopicAdmin;
 import io.pirstream.schemas.Topics;
@@ -37,6 +38,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -93,6 +95,8 @@ public class SearchEngine {
     private volatile Instant targetSince;
     private volatile short replicationFactor;
     private ScheduledExecutorService flipper;
+    private ScheduledExecutorService hangingTransactions;
+    private volatile String hangingCheckFailure;
     private ModelReleases.Watcher watcher;
     private KafkaProducer<byte[], DeadLetter> deadLetters;
     private Timer freshness;
@@ -144,6 +148,13 @@ public class SearchEngine {
             return thread;
         });
         flipper.scheduleWithFixedDelay(this::flipWhenCaughtUp, 250, 250, TimeUnit.MILLISECONDS);
+        // on its own thread: with Kafka down its Admin calls wait for their timeout, the flip must not
+        hangingTransactions = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "pirstream-hanging-transactions");
+            thread.setDaemon(true);
+            return thread;
+        });
+        hangingTransactions.scheduleWithFixedDelay(this::abortHangingTransactions, 1, 1, TimeUnit.MINUTES);
         Gauge.builder("pirstream.query.index.size", this, engine -> engine.indexSize().orElse(-1))
                 .description("Chips searchable").register(metrics);
     }
@@ -297,12 +308,44 @@ public class SearchEngine {
         return replicationFactor;
     }
 
+    /**
+     * A hanging transaction on an embeddings partition (HangingTransactions, RELIABILITY.md) would hold the index
+     * and the alert matcher behind it for good; abort it. Needs Describe on the producers' transactional ids and
+     * Write on the topic, which the query principal lacks in a cluster with ACLs (then the embed-processor or an
+     * operator does it): the failure is logged once.
+     */
+    private void abortHangingTransactions() {
+        List<String> topics;
+        synchronized (this) {
+            topics = indexes.values().stream().map(index -> index.topic().name()).distinct().toList();
+        }
+        try (Admin admin = admin()) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            admin.describeTopics(topics).allTopicNames().get().forEach((topic, description) -> description.partitions()
+                    .forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
+            var aborted = HangingTransactions.abortAll(admin, partitions, Duration.ofMinutes(2), Instant.now());
+            if (!aborted.isEmpty()) {
+                LOG.warnf("Aborted %d hanging transaction(s) that held back the index: %s", aborted.size(), aborted);
+            }
+            hangingCheckFailure = null;
+        } catch (Exception e) {
+            String reason = e.getCause() != null ? e.getCause().toString() : e.toString();
+            if (!reason.equals(hangingCheckFailure)) {
+                LOG.infof("Cannot look for hanging transactions on %s: %s", topics, reason);
+                hangingCheckFailure = reason;
+            }
+        }
+    }
+
     void onStop(@Observes ShutdownEvent event) {
         if (watcher != null) {
             watcher.close();
         }
         if (flipper != null) {
             flipper.shutdownNow();
+        }
+        if (hangingTransactions != null) {
+            hangingTransactions.shutdownNow();
         }
         synchronized (this) {
             indexes.values().forEach(VersionIndex::close);

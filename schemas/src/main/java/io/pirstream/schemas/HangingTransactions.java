@@ -33,7 +33,14 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class HangingTransactions {
 
+    /** The broker default of {@code transaction.max.timeout.ms}: a coordinator aborts any transaction open longer. */
+    static final Duration MAX_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
+
     private HangingTransactions() {
+    }
+
+    private static Duration quiet(ProducerState open, Instant now) {
+        return Duration.between(Instant.ofEpochMilli(open.lastTimestamp()), now);
     }
 
     /**
@@ -79,16 +86,21 @@ public final class HangingTransactions {
     }
 
     /**
-     * An open transaction on {@code partition} hangs when its coordinator ({@code coordinator}, null when it knows
-     * no transaction of that producer) neither has it ongoing there nor is writing its markers, and it has been quiet
-     * for {@code minAge}.
+     * An open transaction on {@code partition} hangs when its coordinator neither has it ongoing there nor is writing
+     * its markers, and it has been quiet for {@code minAge}; or, where no coordinator description could be read
+     * ({@code coordinator} null: expired, or hidden by ACLs), when it has been quiet for longer than any transaction
+     * may last.
      */
     static boolean isHanging(TopicPartition partition, ProducerState open, TransactionDescription coordinator,
                              Duration minAge, Instant now) {
-        if (Duration.between(Instant.ofEpochMilli(open.lastTimestamp()), now).compareTo(minAge) < 0) {
+        if (quiet(open, now).compareTo(minAge) < 0) {
             return false;
         }
-        if (coordinator == null || coordinator.producerId() != open.producerId()) {
+        if (coordinator == null) {
+            // expired, or not ours to see (ACLs): only Kafka's own bound tells, no transaction outlives it
+            return quiet(open, now).compareTo(MAX_TRANSACTION_TIMEOUT) >= 0;
+        }
+        if (coordinator.producerId() != open.producerId()) {
             return true;
         }
         return switch (coordinator.state()) {

@@ -25,8 +25,8 @@ class HangingTransactionsTest {
         ProducerState open = open(8000, NOW.minus(Duration.ofMinutes(10)));
         assertThat(HangingTransactions.isHanging(PARTITION, open, coordinator(8000, TransactionState.COMPLETE_COMMIT,
                 Set.of()), MIN_AGE, NOW)).isTrue();
-        assertThat(HangingTransactions.isHanging(PARTITION, open, null, MIN_AGE, NOW))
-                .as("no transaction of that producer at any coordinator").isTrue();
+        assertThat(HangingTransactions.isHanging(PARTITION, open(8000, NOW.minus(Duration.ofMinutes(16))), null,
+                MIN_AGE, NOW)).as("no coordinator description, open longer than any transaction may be").isTrue();
         assertThat(HangingTransactions.isHanging(PARTITION, open, coordinator(9000, TransactionState.ONGOING,
                 Set.of(PARTITION)), MIN_AGE, NOW)).as("the transactional id now belongs to another producer").isTrue();
         assertThat(HangingTransactions.isHanging(PARTITION, open, coordinator(8000, TransactionState.ONGOING,
@@ -45,6 +45,8 @@ class HangingTransactionsTest {
         assertThat(HangingTransactions.isHanging(PARTITION, open(8000, NOW.minus(Duration.ofMinutes(10))),
                 coordinator(8000, TransactionState.PREPARE_COMMIT, Set.of(PARTITION)), MIN_AGE, NOW))
                 .as("its coordinator is writing the markers").isFalse();
+        assertThat(HangingTransactions.isHanging(PARTITION, open(8000, NOW.minus(Duration.ofMinutes(10))), null,
+                MIN_AGE, NOW)).as("no coordinator description (expired or hidden by ACLs), within the bound").isFalse();
     }
 
     private static ProducerState open(long producerId, Instant lastWrite) {
