@@ -130,10 +130,7 @@ final class EmbeddingPipelines implements AutoCloseable {
             List<String> topics = new ArrayList<>(pipeline.topics());
             admin.listTopics().names().get().stream().filter(t -> t.startsWith(pipeline.applicationId() + "-"))
                     .forEach(topics::add);
-            List<TopicPartition> partitions = new ArrayList<>();
-            admin.describeTopics(topics).allTopicNames().get().forEach((topic, description) -> description.partitions()
-                    .forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
-            return HangingTransactions.abortAll(admin, partitions, Duration.ofMinutes(1), Instant.now());
+            return HangingTransactions.abortAll(admin, topics, Duration.ofMinutes(1), Instant.now());
         } catch (Exception e) {
             LOG.warn("{}: cannot look for hanging transactions: {}", pipeline.applicationId(), e.toString());
             return List.of();

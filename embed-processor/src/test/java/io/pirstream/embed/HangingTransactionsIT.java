@@ -43,7 +43,7 @@ class HangingTransactionsIT {
                 producer.send(new ProducerRecord<>("hanging-test", 0, "k", "v")).get();
                 // as if it had been open for an hour: only the coordinator's view decides
                 Instant muchLater = Instant.now().plus(Duration.ofHours(1));
-                assertThat(HangingTransactions.abortAll(admin, partitions, Duration.ofMinutes(1), muchLater))
+                assertThat(HangingTransactions.abortAll(admin, List.of("hanging-test"), Duration.ofMinutes(1), muchLater))
                         .as("an open transaction its coordinator has ongoing on that partition").isEmpty();
                 producer.commitTransaction();
             }

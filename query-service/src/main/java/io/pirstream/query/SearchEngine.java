@@ -38,7 +38,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -320,10 +319,7 @@ public class SearchEngine {
             topics = indexes.values().stream().map(index -> index.topic().name()).distinct().toList();
         }
         try (Admin admin = admin()) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            admin.describeTopics(topics).allTopicNames().get().forEach((topic, description) -> description.partitions()
-                    .forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
-            var aborted = HangingTransactions.abortAll(admin, partitions, Duration.ofMinutes(2), Instant.now());
+            var aborted = HangingTransactions.abortAll(admin, topics, Duration.ofMinutes(2), Instant.now());
             if (!aborted.isEmpty()) {
                 LOG.warnf("Aborted %d hanging transaction(s) that held back the index: %s", aborted.size(), aborted);
             }

@@ -74,10 +74,12 @@ public final class HangingTransactions {
         return hanging;
     }
 
-    /** Aborts what {@link #find} returns; returns what it aborted. */
-    public static List<AbortTransactionSpec> abortAll(Admin admin, Collection<TopicPartition> partitions,
-                                                      Duration minAge, Instant now)
-            throws ExecutionException, InterruptedException {
+    /** Aborts what {@link #find} returns on every partition of {@code topics}; returns what it aborted. */
+    public static List<AbortTransactionSpec> abortAll(Admin admin, Collection<String> topics, Duration minAge,
+                                                      Instant now) throws ExecutionException, InterruptedException {
+        List<TopicPartition> partitions = new ArrayList<>();
+        admin.describeTopics(topics).allTopicNames().get().forEach((topic, description) -> description.partitions()
+                .forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
         List<AbortTransactionSpec> hanging = find(admin, partitions, minAge, now);
         for (AbortTransactionSpec spec : hanging) {
             admin.abortTransaction(spec).all().get();
