@@ -3,6 +3,7 @@ package io.pirstream.embed;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pirstream.model.DeviceChoice;
+import io.pirstream.model.KernelThreads;
 import io.pirstream.model.PirModel;
 import io.pirstream.schemas.KafkaClientSecurity;
 import io.pirstream.schemas.ModelReleases;
@@ -153,8 +154,7 @@ public final class EmbedProcessor implements Callable<Integer> {
         // read once, when DJL starts PyTorch (at the model's load below). Kernels on every core would fight the
         // stream thread, which decodes the next chips meanwhile (measured in BENCHMARKS.md: 0.84 vs 0.97 x model-only)
         int modelThreads = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
-        System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(modelThreads));
-        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        KernelThreads.use(modelThreads);
         Topic<String, Chip> chips = Topics.CHIPS.withName(chipsTopic);
         Topic<byte[], DeadLetter> dlq = Topics.DLQ;
         short replication = ensureTopics(security, List.of(chips, dlq, Topics.MODELS));

@@ -71,6 +71,14 @@ public interface QueryConfig {
     @WithDefault("64")
     int maxConcurrentEncodings();
 
+    /**
+     * Kernel threads of the model (PyTorch and ONNX Runtime) for search and subscription texts. One is fastest where
+     * the service shares its cores (a text is small work: two threads wait on each other at every operation, and on a
+     * busy machine one of them waits for a core); raise it on a machine of its own that serves many clients at once.
+     */
+    @WithDefault("1")
+    int modelThreads();
+
     /** Most search texts encoded in one model call. */
     @WithDefault("32")
     int maxEncodingBatch();

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.pirstream.model.CheckpointStore;
+import io.pirstream.model.KernelThreads;
 import io.pirstream.model.DeviceChoice;
 import io.pirstream.model.PirModel;
 import io.pirstream.query.index.Hit;
@@ -114,6 +115,7 @@ public class SearchEngine {
     }
 
     void onStart(@Observes StartupEvent event) {
+        KernelThreads.use(config.modelThreads()); // before the first model loads below
         try (Admin admin = admin()) {
             replicationFactor = TopicAdmin.replicationFactor(admin, config.replicationFactor(), Duration.ofSeconds(30));
             new TopicAdmin(admin, replicationFactor, Duration.ofSeconds(30)).ensure(List.of(Topics.DLQ, Topics.MODELS))

@@ -9,6 +9,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.pirstream.model.KernelThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -66,7 +67,10 @@ public final class MiniLmTokenStates implements TextFeaturizer {
             tokenizer = HuggingFaceTokenizer.newInstance(tok, options);
             environment = OrtEnvironment.getEnvironment();
             OrtSession.SessionOptions so = new OrtSession.SessionOptions();
-            so.setIntraOpNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
+            so.setIntraOpNumThreads(KernelThreads.current());
+            // idle pool threads spin by default, burning the cores that the Temporal-PAE (PyTorch) needs right after
+            // this call, and other processes': text queries took 4x longer with spinning on (BENCHMARKS.md)
+            so.addConfigEntry("session.intra_op.allow_spinning", "0");
             session = environment.createSession(bytes, so);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read all-MiniLM-L6-v2 from the classpath", e);
