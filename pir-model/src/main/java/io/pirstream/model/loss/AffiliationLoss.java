@@ -1,6 +1,7 @@
 package io.pirstream.model.loss;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.pirstream.model.nn.ImageTower;
@@ -28,8 +29,9 @@ public class AffiliationLoss extends ContrastiveLoss {
     }
 
     @Override
-    protected NDArray targets(NDArray classes, NDManager manager) {
-        return membership(classes, manager).transpose();
+    protected NDArray targets(NDList labels, boolean textQueries) {
+        NDArray classes = labels.get(0);
+        return membership(classes, classes.getManager()).transpose();
     }
 
     /** {@code (U, B)} matrix: 1 where entry b belongs to the u-th distinct class of the batch. */

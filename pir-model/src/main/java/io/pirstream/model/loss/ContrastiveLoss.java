@@ -2,7 +2,6 @@ package io.pirstream.model.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.loss.Loss;
 
@@ -11,8 +10,11 @@ import ai.djl.training.loss.Loss;
  * the matching pair being the positive, with a learnable temperature.
  *
  * <p>Predictions: {@code v_emb (B, d)}, {@code t_emb (B, d)}, {@code log(1/temperature)} (1),
- * unit-length embeddings. Labels: scene class ids {@code (B)} (unused here; see
- * {@link AffiliationLoss}).
+ * unit-length embeddings. Labels: scene class ids {@code (B)} (used by {@link AffiliationLoss}) and, optionally,
+ * {@code describes (B, B)}: 1 where text {@code j} is a caption of image {@code i}. Data sets repeat captions word for
+ * word across images (RSICD: "many buildings and green trees are in a dense residential area" describes 140 training
+ * images), so a batch's text can describe other images than its own; those pairs are positives, sharing the target
+ * weight of their row, not negatives. Without it, the matching pair alone is the positive.
  */
 public class ContrastiveLoss extends Loss {
 
@@ -33,8 +35,8 @@ public class ContrastiveLoss extends Loss {
         NDArray texts = predictions.get(1);
         NDArray scale = predictions.get(2).exp().clip(0f, MAX_LOGIT_SCALE);
         NDArray classes = labels.get(0);
-        NDArray imageToText = crossEntropy(logits(images, texts, classes, scale), targets(classes, images.getManager()));
-        NDArray textToImage = crossEntropy(logits(texts, images, classes, scale), targets(classes, images.getManager()));
+        NDArray imageToText = crossEntropy(logits(images, texts, classes, scale), targets(labels, false));
+        NDArray textToImage = crossEntropy(logits(texts, images, classes, scale), targets(labels, true));
         return imageToText.add(textToImage).div(2f);
     }
 
@@ -46,10 +48,17 @@ public class ContrastiveLoss extends Loss {
         return queries.matMul(candidates.transpose()).mul(scale);
     }
 
-    /** One-hot targets {@code (B, C)} matching {@link #logits}: here the diagonal. */
-    protected NDArray targets(NDArray classes, NDManager manager) {
-        long b = classes.getShape().get(0);
-        return manager.eye((int) b);
+    /**
+     * Targets {@code (B, C)} matching {@link #logits}, each row summing to 1: the pairs of {@code describes} (rows:
+     * images, or texts when {@code textQueries}), else the diagonal.
+     */
+    protected NDArray targets(NDList labels, boolean textQueries) {
+        if (labels.size() < 2) {
+            return labels.get(0).getManager().eye((int) labels.get(0).getShape().get(0));
+        }
+        NDArray describes = labels.get(1).toType(DataType.FLOAT32, false);
+        NDArray rows = textQueries ? describes.transpose() : describes;
+        return rows.div(rows.sum(new int[] {1}, true));
     }
 
     /** Mean over rows of {@code -sum(target * log_softmax(logits))}. */

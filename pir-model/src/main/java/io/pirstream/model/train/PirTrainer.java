@@ -30,8 +30,6 @@ import io.pirstream.model.pretrained.TfLiteFile;
 import io.pirstream.model.text.MiniLmTokenStates;
 import io.pirstream.model.text.TextFeaturizer;
 import io.pirstream.model.text.WordVocabulary;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -42,12 +40,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * Trains a PIR model:
@@ -170,7 +170,7 @@ public final class PirTrainer {
                     int skipped = 0;
                     for (int s = 0; s < steps; s++) {
                         List<Integer> chunk = order.subList(s * config.batch(), (s + 1) * config.batch());
-                        float value = step(network, ps, manager, featurizer, trainMaps, train, chunk, loss, random);
+                        float value = step(network, ps, manager, featurizer, trainMaps, train, chunk, loss, config.sharedCaptionPositives(), random);
                         if (!opt.step()) {
                             skipped++;
                             log.printf(Locale.ROOT, "epoch %d step %d: loss %s, gradient not finite; update skipped%n", epoch, s + 1, value);
@@ -271,7 +271,7 @@ public final class PirTrainer {
     }
 
     private static float step(PirNetwork network, ParameterStore ps, NDManager manager, TextFeaturizer featurizer, TrunkCache maps,
-            List<Item> train, List<Integer> chunk, PirLoss loss, Random random) {
+            List<Item> train, List<Integer> chunk, PirLoss loss, boolean sharedCaptionPositives, Random random) {
         try (NDManager scope = manager.newSubManager()) {
             int[] items = new int[chunk.size()];
             int[] variants = new int[chunk.size()];
@@ -286,13 +286,39 @@ public final class PirTrainer {
             }
             NDList text = featurizer.featurize(texts, scope);
             NDList inputs = new NDList(maps.batch(items, variants, scope), text.get(0), text.get(1));
+            NDList labels = new NDList(scope.create(classes));
+            if (sharedCaptionPositives) {
+                labels.add(scope.create(describes(chunk.stream().map(train::get).toList(), texts)));
+            }
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDList predictions = network.forwardFromShared(ps, inputs, true);
-                NDArray l = loss.evaluate(new NDList(scope.create(classes)), predictions);
+                NDArray l = loss.evaluate(labels, predictions);
                 gc.backward(l);
                 return l.getFloat();
             }
         }
+    }
+
+    /**
+     * {@code (B, B)}: 1 where {@code texts[j]} is one of item {@code i}'s own texts, compared as written apart from case,
+     * spacing and a final full stop (the diagonal always). The loss counts such pairs as positives.
+     */
+    static float[][] describes(List<Item> items, List<String> texts) {
+        List<String> keys = texts.stream().map(PirTrainer::captionKey).toList();
+        float[][] describes = new float[items.size()][texts.size()];
+        for (int i = 0; i < items.size(); i++) {
+            Set<String> own = new HashSet<>();
+            items.get(i).texts().forEach(t -> own.add(captionKey(t)));
+            for (int j = 0; j < texts.size(); j++) {
+                describes[i][j] = i == j || own.contains(keys.get(j)) ? 1f : 0f;
+            }
+        }
+        return describes;
+    }
+
+    private static String captionKey(String text) {
+        String key = text.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+        return key.endsWith(".") ? key.substring(0, key.length() - 1).strip() : key;
     }
 
     /**
@@ -454,40 +480,48 @@ public final class PirTrainer {
 
     /**
      * Loads a frozen instruction encoder: {@code <work>/instruction.params} of an earlier run, or a checkpoint folder (the
-     * shipped model, say), whose own instruction encoder is taken.
+     * shipped model, say), whose own instruction encoder is taken. A checkpoint may split its backbone into shared and
+     * own units elsewhere than this run ({@code sharedUnits}): its units are copied in order, so a run can fine-tune more
+     * of the visual backbone on the shipped model's scene-tuned encoder.
      */
     static void loadInstruction(InstructionEncoder instruction, NDManager manager, Path file) {
-        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.isDirectory(file)
-                ? new ByteArrayInputStream(instructionOf(Checkpoint.read(file))) : Files.newInputStream(file)))) {
-            List<Shape> shapes = shapes(instruction);
-            instruction.loadParameters(manager, in);
-            // DJL loads arrays of any shape over the initialised ones: an encoder of another network must not pass silently
-            List<Shape> loaded = shapes(instruction);
-            if (!loaded.equals(shapes)) {
-                throw new IllegalArgumentException("cannot load instruction weights " + file + ": they are of another network (parameter"
-                        + " shapes " + loaded + ", this run's are " + shapes + "); the classes and model config must match this run's");
+        List<Shape> shapes = shapes(instruction);
+        try {
+            if (Files.isDirectory(file)) {
+                copyInstruction(Checkpoint.read(file), instruction, file, shapes);
+                return;
+            }
+            try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+                instruction.loadParameters(manager, in);
             }
         } catch (IOException | MalformedModelException e) {
             throw new IllegalArgumentException("cannot load instruction weights " + file + ": " + e.getMessage(), e);
         }
+        // DJL loads arrays of any shape over the initialised ones: an encoder of another network must not pass silently
+        requireShapes(shapes(instruction), shapes, file);
     }
 
-    private static List<Shape> shapes(Block block) {
-        return block.getParameters().values().stream().map(p -> p.getArray().getShape()).toList();
-    }
-
-    private static byte[] instructionOf(Checkpoint.Loaded checkpoint) throws IOException {
+    private static void copyInstruction(Checkpoint.Loaded checkpoint, InstructionEncoder instruction, Path file, List<Shape> shapes) {
         Checkpoint.Manifest m = checkpoint.manifest();
         try (NDManager manager = NDManager.newBaseManager(); TextFeaturizer featurizer = PirModel.textFeaturizer(m, false)) {
             PirNetwork network = new PirNetwork(m.model(), m.classes().size(), featurizer.vocabularySize());
             network.initialize(manager, DataType.FLOAT32, PirModel.inputShapes(m.model(), featurizer));
             Checkpoint.load(network, checkpoint.weights());
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (DataOutputStream out = new DataOutputStream(bytes)) {
-                network.imageTower().instructionEncoder().saveParameters(out);
-            }
-            return bytes.toByteArray();
+            InstructionEncoder source = network.imageTower().instructionEncoder();
+            requireShapes(shapes(source), shapes, file);
+            copyParameters(source, instruction);
         }
+    }
+
+    private static void requireShapes(List<Shape> loaded, List<Shape> expected, Path file) {
+        if (!loaded.equals(expected)) {
+            throw new IllegalArgumentException("cannot load instruction weights " + file + ": they are of another network (parameter"
+                    + " shapes " + loaded + ", this run's are " + expected + "); the classes and model config must match this run's");
+        }
+    }
+
+    private static List<Shape> shapes(Block block) {
+        return block.getParameters().values().stream().map(p -> p.getArray().getShape()).toList();
     }
 
     private static void load(PirNetwork network, NDManager manager, byte[] weights) {

@@ -36,6 +36,8 @@ import java.nio.file.Path;
  * @param maxTrainImages cap on real training images (0 = all), for quick runs
  * @param instructionWeights instruction-encoder weights from an earlier run ({@code <work>/instruction.params}) to
  *     reuse instead of pre-training again, or null
+ * @param sharedCaptionPositives whether a batch's caption that is also a caption of another image in the batch counts
+ *     as a positive of that image too (default), not as a negative (as v2 and its ablation rows trained)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record TrainConfig(
@@ -60,7 +62,8 @@ public record TrainConfig(
         Long seed,
         Float lambdaCs,
         int maxTrainImages,
-        String instructionWeights) {
+        String instructionWeights,
+        Boolean sharedCaptionPositives) {
 
     public TrainConfig {
         model = model == null ? ModelConfig.defaults() : model;
@@ -79,6 +82,7 @@ public record TrainConfig(
         augment = augment == null ? Boolean.TRUE : augment;
         seed = seed == null ? 17L : seed;
         lambdaCs = lambdaCs == null ? 1f : lambdaCs;
+        sharedCaptionPositives = sharedCaptionPositives == null ? Boolean.TRUE : sharedCaptionPositives;
         if (batch < 2) {
             throw new IllegalArgumentException("batch must be >= 2 for a contrastive loss: " + batch);
         }
@@ -104,7 +108,7 @@ public record TrainConfig(
             return new TrainConfig(c.model(), resolve(base, c.rsicd()), resolve(base, c.rsscn7()), c.synthetic(), c.syntheticVal(), c.batch(),
                     c.lr(), c.weightDecay(), c.warmupSteps(), c.schedule(), c.epochs(), c.instructionEpochs(), c.instructionLr(),
                     c.instructionBatch(), resolve(base, c.pretrained()), c.fineTuneUnits(), c.backboneLrScale(), c.augment(), c.seed(),
-                    c.lambdaCs(), c.maxTrainImages(), resolve(base, c.instructionWeights()));
+                    c.lambdaCs(), c.maxTrainImages(), resolve(base, c.instructionWeights()), c.sharedCaptionPositives());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot parse config " + file + ": " + e.getMessage(), e);
         }
@@ -118,14 +122,14 @@ public record TrainConfig(
     public TrainConfig withInstructionWeights(String path) {
         return new TrainConfig(model, rsicd, rsscn7, synthetic, syntheticVal, batch, lr, weightDecay, warmupSteps, schedule, epochs,
                 instructionEpochs, instructionLr, instructionBatch, pretrained, fineTuneUnits, backboneLrScale, augment, seed, lambdaCs,
-                maxTrainImages, path);
+                maxTrainImages, path, sharedCaptionPositives);
     }
 
     /** A copy with another seed. */
     public TrainConfig withSeed(long s) {
         return new TrainConfig(model, rsicd, rsscn7, synthetic, syntheticVal, batch, lr, weightDecay, warmupSteps, schedule, epochs,
                 instructionEpochs, instructionLr, instructionBatch, pretrained, fineTuneUnits, backboneLrScale, augment, s, lambdaCs,
-                maxTrainImages, instructionWeights);
+                maxTrainImages, instructionWeights, sharedCaptionPositives);
     }
 
     /** Dihedral variants per training image: 8 with augmentation, 1 without. */

@@ -84,6 +84,21 @@ class LossTest {
     }
 
     @Test
+    void aCaptionSharedByTwoImagesIsAPositiveOfBoth() {
+        NDList p = predictions(new float[] {1, 0, 0, 1}, new float[] {1, 0, 0, 1}, 2, 1f);
+        NDList sharedCaption = new NDList(manager.create(new float[] {0, 1}), manager.create(new float[][] {{1, 1}, {0, 1}}));
+        NDList ownOnly = new NDList(manager.create(new float[] {0, 1}), manager.create(new float[][] {{1, 0}, {0, 1}}));
+        // image 0 and text 1 (a caption of both images) are positives, half the target weight of image 0's row and of
+        // text 1's row each: both directions come to log(1 + e) - 3/4
+        float expected = (float) (Math.log(1 + Math.E) - 0.75);
+        assertThat(new ContrastiveLoss().evaluate(sharedCaption, p).getFloat()).as("shared caption").isCloseTo(expected, within(1e-5f));
+        assertThat(new ContrastiveLoss().evaluate(ownOnly, p).getFloat()).as("own captions only: the diagonal")
+                .isCloseTo(new ContrastiveLoss().evaluate(classes(0, 1), p).getFloat(), within(1e-6f));
+        assertThat(new AffiliationLoss().evaluate(sharedCaption, p).getFloat()).as("the affiliation loss goes by class")
+                .isCloseTo(new AffiliationLoss().evaluate(classes(0, 1), p).getFloat(), within(1e-6f));
+    }
+
+    @Test
     void pirLossAddsLambdaTimesAffiliation() {
         NDList p = predictions(new float[] {1, 0, 0, 1, 0, 1}, new float[] {1, 0, 1, 0, 0, 1}, 3, 1f);
         float base = new ContrastiveLoss().evaluate(classes(0, 0, 1), p).getFloat();

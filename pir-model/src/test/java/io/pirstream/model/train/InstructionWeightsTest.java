@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import io.pirstream.model.Checkpoint;
+import io.pirstream.model.ModelConfig;
 import io.pirstream.model.PirModel;
 import io.pirstream.model.UntrainedCheckpoints;
 import io.pirstream.model.nn.InstructionEncoder;
@@ -38,6 +39,29 @@ class InstructionWeightsTest {
             PirTrainer.loadInstruction(instruction, manager, dir);
 
             assertThat(differing(stored.imageTower().instructionEncoder(), instruction)).isZero();
+        }
+    }
+
+    @Test
+    void takesItIntoARunThatSharesFewerUnits() {
+        Checkpoint.Loaded checkpoint = Checkpoint.read(writeTiny());
+        Checkpoint.Manifest m = checkpoint.manifest();
+        ModelConfig tiny = UntrainedCheckpoints.tinyConfig();
+        ModelConfig fewerShared = new ModelConfig(tiny.imageSize(), tiny.backbone(), tiny.widthMultiplier(), tiny.sharedUnits() - 2,
+                tiny.width(), tiny.heads(), tiny.mlpRatio(), tiny.spatialLayers(), tiny.temporalLayers(), tiny.belief(),
+                tiny.hardTopK(), tiny.spatialEncoder(), tiny.textEncoder(), tiny.maxTokens(), tiny.temperature());
+        try (NDManager manager = NDManager.newBaseManager(); TextFeaturizer featurizer = PirModel.textFeaturizer(m, false)) {
+            PirNetwork stored = network(manager, featurizer, m.classes().size());
+            Checkpoint.load(stored, checkpoint.weights());
+            PirNetwork fresh = new PirNetwork(fewerShared, m.classes().size(), featurizer.vocabularySize());
+            fresh.initialize(manager, DataType.FLOAT32, PirModel.inputShapes(fewerShared, featurizer));
+            InstructionEncoder instruction = fresh.imageTower().instructionEncoder();
+            assertThat(instruction.top().getChildren().size()).as("two more units of its own")
+                    .isEqualTo(stored.imageTower().instructionEncoder().top().getChildren().size() + 2);
+
+            PirTrainer.loadInstruction(instruction, manager, dir);
+
+            assertThat(differing(stored.imageTower().instructionEncoder(), instruction)).as("every unit, wherever the split").isZero();
         }
     }
 

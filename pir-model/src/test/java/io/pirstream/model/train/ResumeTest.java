@@ -23,7 +23,7 @@ class ResumeTest {
         ModelConfig model = new ModelConfig(64, "mobilenet_v1", 0.125f, null, 32, 2, 2, 1, 1, BeliefBlock.Strategy.SOFT, 4,
                 ModelConfig.PAE, ModelConfig.MINILM, 16, 0.07f);
         return new TrainConfig(model, null, null, 128, 32, 32, 2e-3f, 0.01f, 2, "cosine", epochs, 1, 2e-3f, 32, null, null, 1f, false,
-                3L, 1f, 0, null);
+                3L, 1f, 0, null, true);
     }
 
     private String train(int epochs, boolean resume) {

@@ -29,7 +29,7 @@ class TrainingSmokeTest {
         ModelConfig model = new ModelConfig(64, "mobilenet_v1", 0.25f, null, 64, 4, 2, 1, 1, BeliefBlock.Strategy.SOFT, 4, ModelConfig.PAE,
                 ModelConfig.MINILM, 24, 0.07f);
         TrainConfig config = new TrainConfig(model, null, null, 700, 100, 32, 2e-3f, 0.01f, 20, "cosine", 4, 2, 2e-3f, 32, null, null, 1f,
-                true, 5L, 1f, 0, null);
+                true, 5L, 1f, 0, null, true);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         long start = System.nanoTime();
         PirTrainer.Result result = PirTrainer.run(config, work, false, new PrintStream(log, true, StandardCharsets.UTF_8));
