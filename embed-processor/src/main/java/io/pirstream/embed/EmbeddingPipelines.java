@@ -105,32 +105,34 @@ final class EmbeddingPipelines implements AutoCloseable {
             pipelines = List.copyOf(running.values());
         }
         for (Pipeline pipeline : pipelines) {
+            if (stuck) {
+                return;
+            }
             Optional<Duration> rebalancing = pipeline.watchdog().stuckFor();
-            if (rebalancing.isEmpty() || stuck) {
-                continue;
+            switch (pipeline.watchdog().check(() -> abortHangingTransactions(pipeline))) {
+                case REMEDIED -> LOG.warn("{}: rebalancing for {}; aborted hanging transaction(s) that held back its"
+                        + " readers", pipeline.applicationId(), rebalancing.orElse(Duration.ZERO));
+                case STUCK -> {
+                    stuck = true;
+                    LOG.error("{}: Kafka Streams has been rebalancing for {} (limit {}) with no error and no hanging"
+                            + " transaction; exiting for a restart", pipeline.applicationId(),
+                            rebalancing.orElse(Duration.ZERO), pipeline.watchdog().limit());
+                    onError.run();
+                }
+                case FINE -> { }
             }
-            List<AbortTransactionSpec> aborted = abortHangingTransactions(pipeline);
-            if (!aborted.isEmpty()) {
-                LOG.warn("{}: rebalancing for {}; aborted {} hanging transaction(s) that held back its readers: {}",
-                        pipeline.applicationId(), rebalancing.get(), aborted.size(), aborted);
-                pipeline.watchdog().rearm();
-                continue;
-            }
-            stuck = true;
-            LOG.error("{}: Kafka Streams has been rebalancing for {} (limit {}) with no error and no hanging"
-                    + " transaction; exiting for a restart", pipeline.applicationId(), rebalancing.get(),
-                    pipeline.watchdog().limit());
-            onError.run();
         }
     }
 
     /** On the pipeline's input, output and dead-letter topics and its own internal topics (changelogs). */
     private List<AbortTransactionSpec> abortHangingTransactions(Pipeline pipeline) {
         try (Admin admin = admin()) {
-            List<String> topics = new ArrayList<>(pipeline.topics());
-            admin.listTopics().names().get().stream().filter(t -> t.startsWith(pipeline.applicationId() + "-"))
-                    .forEach(topics::add);
-            return HangingTransactions.abortAll(admin, topics, Duration.ofMinutes(1), Instant.now());
+            List<AbortTransactionSpec> aborted = HangingTransactions.abortForClient(admin, pipeline.applicationId(),
+                    pipeline.topics(), Duration.ofMinutes(1), Instant.now());
+            if (!aborted.isEmpty()) {
+                LOG.warn("{}: aborted {}", pipeline.applicationId(), aborted);
+            }
+            return aborted;
         } catch (Exception e) {
             LOG.warn("{}: cannot look for hanging transactions: {}", pipeline.applicationId(), e.toString());
             return List.of();

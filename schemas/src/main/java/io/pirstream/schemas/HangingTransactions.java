@@ -88,6 +88,18 @@ public final class HangingTransactions {
     }
 
     /**
+     * Aborts the hanging transactions that can hold back a Kafka Streams client: on {@code topics} (what it reads and
+     * writes) and on its own internal topics (changelogs and repartition topics, named after {@code applicationId}).
+     */
+    public static List<AbortTransactionSpec> abortForClient(Admin admin, String applicationId, Collection<String> topics,
+                                                            Duration minAge, Instant now)
+            throws ExecutionException, InterruptedException {
+        List<String> all = new ArrayList<>(topics);
+        admin.listTopics().names().get().stream().filter(t -> t.startsWith(applicationId + "-")).forEach(all::add);
+        return abortAll(admin, all, minAge, now);
+    }
+
+    /**
      * An open transaction on {@code partition} hangs when its coordinator neither has it ongoing there nor is writing
      * its markers, and it has been quiet for {@code minAge}; or, where no coordinator description could be read
      * ({@code coordinator} null: expired, or hidden by ACLs), when it has been quiet for longer than any transaction

@@ -3,7 +3,9 @@ package io.pirstream.schemas;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -48,6 +50,31 @@ public final class RebalanceWatchdog {
         }
         Duration rebalancing = Duration.between(since, clock.instant());
         return rebalancing.compareTo(limit) > 0 ? Optional.of(rebalancing) : Optional.empty();
+    }
+
+    /** What {@link #check} found. */
+    public enum Verdict {
+        /** Not rebalancing past the limit. */
+        FINE,
+        /** Past the limit, and the remedy did something: the client gets the whole limit again. */
+        REMEDIED,
+        /** Past the limit, and the remedy found nothing to do: the client will not recover by itself. */
+        STUCK
+    }
+
+    /**
+     * Called periodically by the client's owner: a client rebalancing past the limit gets {@code remedy} (aborting
+     * hanging transactions on its topics; it returns what it did, empty for nothing).
+     */
+    public Verdict check(Supplier<? extends Collection<?>> remedy) {
+        if (stuckFor().isEmpty()) {
+            return Verdict.FINE;
+        }
+        if (!remedy.get().isEmpty()) {
+            rearm();
+            return Verdict.REMEDIED;
+        }
+        return Verdict.STUCK;
     }
 
     /** Counts the current rebalance from now: after a remedy, give the client the whole limit again. */

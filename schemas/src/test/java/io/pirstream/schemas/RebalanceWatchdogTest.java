@@ -7,6 +7,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.streams.KafkaStreams.State;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +37,26 @@ class RebalanceWatchdogTest {
         watchdog.onChange(State.REBALANCING);
         now = now.plus(Duration.ofMinutes(4));
         assertThat(watchdog.stuckFor()).as("a new rebalance counts from its own start").isEmpty();
+    }
+
+    @Test
+    void aStuckClientGetsTheRemedyThenTheLimitAgainOrIsGivenUp() {
+        RebalanceWatchdog watchdog = new RebalanceWatchdog(Duration.ofMinutes(5), clock);
+        List<String> remedies = new ArrayList<>();
+        watchdog.onChange(State.REBALANCING);
+        assertThat(watchdog.check(() -> { remedies.add("called"); return List.of(); })).as("within the limit")
+                .isEqualTo(RebalanceWatchdog.Verdict.FINE);
+        assertThat(remedies).as("no remedy within the limit").isEmpty();
+
+        now = now.plus(Duration.ofMinutes(6));
+        assertThat(watchdog.check(() -> List.of("aborted a hanging transaction"))).as("past it, remedied")
+                .isEqualTo(RebalanceWatchdog.Verdict.REMEDIED);
+        assertThat(watchdog.stuckFor()).as("the whole limit again after a remedy").isEmpty();
+
+        now = now.plus(Duration.ofMinutes(6));
+        assertThat(watchdog.check(List::of)).as("past it again, nothing to remedy").isEqualTo(RebalanceWatchdog.Verdict.STUCK);
+        watchdog.onChange(State.RUNNING);
+        assertThat(watchdog.check(List::of)).as("running").isEqualTo(RebalanceWatchdog.Verdict.FINE);
     }
 
     @Test

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.pirstream.query.DeadLetterPublisher;
 import io.pirstream.query.QueryConfig;
 import io.pirstream.query.SearchEngine;
+import io.pirstream.schemas.HangingTransactions;
+import io.pirstream.schemas.RebalanceWatchdog;
 import io.pirstream.schemas.StreamThreadRecovery;
 import io.pirstream.schemas.Topic;
 import io.pirstream.schemas.TopicAdmin;
@@ -20,8 +22,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -48,6 +55,10 @@ public class AlertMatcher {
     private volatile AlertTopology.Built built;
     private volatile boolean wasRunning;
     private volatile Instant alertFrom = Instant.EPOCH;
+    private volatile RebalanceWatchdog watchdog;
+    /** Since when the matcher has been stuck rebalancing with nothing to remedy; null while it is not. */
+    private volatile Instant stuckSince;
+    private ScheduledExecutorService watchdogs;
 
     public AlertMatcher(QueryConfig query, KafkaClients clients, AlertsConfig config, SearchEngine engine,
                         DeadLetterPublisher deadLetters, MeterRegistry registry) {
@@ -63,10 +74,68 @@ public class AlertMatcher {
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) StartupEvent event) {
         ensureTopics();
         start(engine.activeSince().map(since -> since.minus(AlertRollover.REPLAY_MARGIN)).orElse(Instant.EPOCH));
+        watchdogs = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "pirstream-alerts-rebalance-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long period = Math.max(1, Math.min(10, config.maxRebalance().toSeconds() / 10));
+        watchdogs.scheduleWithFixedDelay(this::checkRebalancing, period, period, TimeUnit.SECONDS);
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        if (watchdogs != null) {
+            watchdogs.shutdownNow();
+        }
         stop();
+    }
+
+    /**
+     * A matcher stuck rebalancing past {@code max-rebalance} (the fault soak met an embedder held so by a hanging
+     * transaction on its changelog): hanging transactions on its topics are aborted and it gets the limit again; with
+     * none, it is reported stuck ({@link #stuckFor}) and liveness asks for a restart.
+     */
+    private void checkRebalancing() {
+        RebalanceWatchdog current = watchdog;
+        if (current == null) {
+            return;
+        }
+        switch (current.check(this::abortHangingTransactions)) {
+            case FINE -> stuckSince = null;
+            case REMEDIED -> LOG.warnf("The alert matcher was rebalancing past %s; aborted hanging transactions on its"
+                    + " topics", current.limit());
+            case STUCK -> {
+                if (stuckSince == null) {
+                    stuckSince = Instant.now();
+                    LOG.errorf("The alert matcher has been rebalancing for longer than %s with no error and no hanging"
+                            + " transaction: liveness reports it stuck, for a restart", current.limit());
+                }
+            }
+        }
+    }
+
+    private List<AbortTransactionSpec> abortHangingTransactions() {
+        List<String> topics = List.of(Topics.embeddings(engine.modelVersion()).name(), Topics.QUERIES.name(),
+                Topics.ALERTS.name(), Topics.DLQ.name());
+        try (Admin admin = Admin.create(clients.config(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                query.bootstrapServers())))) {
+            List<AbortTransactionSpec> aborted = HangingTransactions.abortForClient(admin, config.applicationId(),
+                    topics, Duration.ofMinutes(1), Instant.now());
+            if (!aborted.isEmpty()) {
+                LOG.warnf("Aborted hanging transactions that held back the alert matcher: %s", aborted);
+            }
+            return aborted;
+        } catch (Exception e) {
+            LOG.warnf("Cannot look for hanging transactions on the alert matcher's topics: %s", e.toString());
+            return List.of();
+        }
+    }
+
+    /** How long the matcher has been rebalancing past its limit with nothing to remedy; empty while it is not stuck. */
+    public Optional<Duration> stuckFor() {
+        Instant since = stuckSince;
+        RebalanceWatchdog current = watchdog;
+        return since == null || current == null ? Optional.empty() : current.stuckFor();
     }
 
     /** Starts the matcher (again, after {@link #stop}: tests use this to restart it). */
@@ -99,8 +168,12 @@ public class AlertMatcher {
         // a dead stream thread is replaced (its tasks resume from their last commit): without this the first error,
         // such as a commit refused right after a broker restart, stops all matching for good
         streams.setUncaughtExceptionHandler(new StreamThreadRecovery(5, Duration.ofMinutes(5), Clock.systemUTC()));
+        RebalanceWatchdog rebalances = new RebalanceWatchdog(config.maxRebalance(), Clock.systemUTC());
+        watchdog = rebalances;
+        stuckSince = null;
         streams.setStateListener((now, before) -> {
             LOG.infof("Alert matcher state %s -> %s", before, now);
+            rebalances.onChange(now);
             if (now == KafkaStreams.State.RUNNING) {
                 wasRunning = true;
             }

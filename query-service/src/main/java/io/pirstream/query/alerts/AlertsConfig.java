@@ -21,6 +21,14 @@ public interface AlertsConfig {
      */
     Optional<String> instanceId();
 
+    /**
+     * Longest the matcher may stay {@code REBALANCING} with no error: past it, hanging transactions on its topics are
+     * aborted, and if there are none, liveness reports it stuck so that the service is restarted (RELIABILITY.md). Must
+     * exceed the longest legitimate rebalance, restoring its stores included.
+     */
+    @WithDefault("5m")
+    Duration maxRebalance();
+
     /** Embeddings matched together at most. */
     @WithDefault("64")
     int maxBatch();
