@@ -56,8 +56,8 @@ public class AlertMatcher {
     private volatile boolean wasRunning;
     private volatile Instant alertFrom = Instant.EPOCH;
     private volatile RebalanceWatchdog watchdog;
-    /** Since when the matcher has been stuck rebalancing with nothing to remedy; null while it is not. */
-    private volatile Instant stuckSince;
+    /** Whether the matcher is rebalancing past its limit with nothing to remedy. */
+    private volatile boolean stuck;
     private ScheduledExecutorService watchdogs;
 
     public AlertMatcher(QueryConfig query, KafkaClients clients, AlertsConfig config, SearchEngine engine,
@@ -101,12 +101,12 @@ public class AlertMatcher {
             return;
         }
         switch (current.check(this::abortHangingTransactions)) {
-            case FINE -> stuckSince = null;
+            case FINE -> stuck = false;
             case REMEDIED -> LOG.warnf("The alert matcher was rebalancing past %s; aborted hanging transactions on its"
                     + " topics", current.limit());
             case STUCK -> {
-                if (stuckSince == null) {
-                    stuckSince = Instant.now();
+                if (!stuck) {
+                    stuck = true;
                     LOG.errorf("The alert matcher has been rebalancing for longer than %s with no error and no hanging"
                             + " transaction: liveness reports it stuck, for a restart", current.limit());
                 }
@@ -133,9 +133,8 @@ public class AlertMatcher {
 
     /** How long the matcher has been rebalancing past its limit with nothing to remedy; empty while it is not stuck. */
     public Optional<Duration> stuckFor() {
-        Instant since = stuckSince;
         RebalanceWatchdog current = watchdog;
-        return since == null || current == null ? Optional.empty() : current.stuckFor();
+        return !stuck || current == null ? Optional.empty() : current.stuckFor();
     }
 
     /** Starts the matcher (again, after {@link #stop}: tests use this to restart it). */
@@ -170,7 +169,7 @@ public class AlertMatcher {
         streams.setUncaughtExceptionHandler(new StreamThreadRecovery(5, Duration.ofMinutes(5), Clock.systemUTC()));
         RebalanceWatchdog rebalances = new RebalanceWatchdog(config.maxRebalance(), Clock.systemUTC());
         watchdog = rebalances;
-        stuckSince = null;
+        stuck = false;
         streams.setStateListener((now, before) -> {
             LOG.infof("Alert matcher state %s -> %s", before, now);
             rebalances.onChange(now);
