@@ -5,7 +5,8 @@
 # Every row reuses one scene-fine-tuned instruction encoder (the shipped run's <work>/instruction.params, or the shipped
 # checkpoint folder pir-model/src/main/resources/io/pirstream/model/default, whose encoder is taken): the rows
 # differ only above the frozen trunk, and the trunk cache is then shared by all of them. The from-scratch row
-# (h-from-scratch) trains its own encoder from random weights and is left out unless ABLATION_SCRATCH=1.
+# (h-from-scratch) trains its own encoder from random weights once, in its first seed's run, and its other seeds
+# reuse that one (as the other rows share theirs); it is left out unless ABLATION_SCRATCH=1.
 # ABLATION_ROWS="b-plain-dual-encoder f-affiliation" runs only those rows, in that order (default: every row).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,7 +28,8 @@ for seed in "${seeds[@]}"; do
     reuse=(--instruction-weights "$instruction")
     if [[ "$name" == h-from-scratch ]]; then
       [[ "${ABLATION_SCRATCH:-0}" == 1 ]] || continue
-      reuse=()
+      scratch="$work/$name/seed-${seeds[0]}/instruction.params"
+      if [[ "$seed" == "${seeds[0]}" ]]; then reuse=(); else reuse=(--instruction-weights "$scratch"); fi
     fi
     run="$work/$name/seed-$seed"
     if [[ -f "$run/done" ]]; then continue; fi
