@@ -16,9 +16,13 @@ import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -37,6 +41,19 @@ class IngestApiIT {
                 .multiPart("image", fileName, image)
                 .multiPart("platform", "test-drone-7")
                 .multiPart("capturedAt", CAPTURED_AT);
+    }
+
+    @ConfigProperty(name = "quarkus.http.body.uploads-directory")
+    String uploadsFolder;
+
+    @Test
+    void uploadsAreSpooledInAPrivateFolderOfThisUsersOwn() throws Exception {
+        // the shared default (${java.io.tmpdir}/uploads) failed every upload once another user's service had made it
+        Path folder = Path.of(uploadsFolder);
+        assertThat(folder.getFileName().toString()).as("one folder per user").contains(System.getProperty("user.name"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(folder))).as("only this user may enter it")
+                .isEqualTo("rwx------");
+        upload(TestImagery.png(TestImagery.image(300, 200, 5)), "frame.png").post("/v1/frames").then().statusCode(200);
     }
 
     @Test
