@@ -93,7 +93,7 @@ public final class EmbedProcessor implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     Duration maxWait;
 
-    @Option(names = "--state-dir", defaultValue = "${env:PIRSTREAM_EMBED_STATE_DIR:-${sys:java.io.tmpdir}/pirstream-embed}",
+    @Option(names = "--state-dir", defaultValue = "${env:PIRSTREAM_EMBED_STATE_DIR:-${sys:java.io.tmpdir}/pirstream-embed-${sys:user.name}}",
             description = "Kafka Streams state directory (default: ${DEFAULT-VALUE}).")
     Path stateDir;
 

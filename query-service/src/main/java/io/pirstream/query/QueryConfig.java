@@ -49,7 +49,7 @@ public interface QueryConfig {
     String applicationId();
 
     /** Where the local copy of the index lives between restarts. */
-    @WithDefault("${java.io.tmpdir}/pirstream-query")
+    @WithDefault("${java.io.tmpdir}/pirstream-query-${user.name}")
     String stateDir();
 
     /** Longest delay before a new embedding is searchable. */
