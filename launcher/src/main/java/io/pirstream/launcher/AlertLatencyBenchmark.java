@@ -4,7 +4,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +57,7 @@ final class AlertLatencyBenchmark implements Callable<Integer> {
         int total = rate * (warmup + seconds);
         int counted = rate * warmup;
         SteadyFrames feed = new SteadyFrames(total, 19_000);
-        Path data = Files.createTempDirectory("pirstream-bench-alerts-");
+        Path data = ScratchFolder.create("pirstream-bench-alerts-");
         ApiKeys keys = ApiKeys.random();
         Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, keys, data.resolve("drop"), Optional.empty(),
                 EnumSet.allOf(Stack.Service.class));

@@ -11,7 +11,6 @@ import io.pirstream.schemas.avro.PixelWindow;
 import io.pirstream.schemas.avro.Source;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -167,7 +166,7 @@ final class EmbedBenchmark implements Callable<Integer> {
         /** Starts a processor with batch size B, wait T and the given PyTorch threads (0: the processor's default). */
         static Processor start(Path home, int batch, int waitMillis, int threads, String modelVersion,
                                List<byte[]> images) throws Exception {
-            Path data = Files.createTempDirectory("pirstream-bench-embed-");
+            Path data = ScratchFolder.create("pirstream-bench-embed-");
             Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, ApiKeys.random(),
                     data.resolve("drop"), Optional.empty(), EnumSet.of(Stack.Service.EMBED),
                     Map.of("PIRSTREAM_EMBED_BATCH_SIZE", String.valueOf(batch),

@@ -51,7 +51,7 @@ final class IngestBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path data = Files.createTempDirectory("pirstream-bench-");
+        Path data = ScratchFolder.create("pirstream-bench-");
         ApiKeys keys = ApiKeys.random();
         // the ingest service alone: an embedder running beside it would take CPU from what is measured
         Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, keys,

@@ -16,7 +16,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,7 +57,7 @@ final class ReindexBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path data = Files.createTempDirectory("pirstream-bench-reindex-");
+        Path data = ScratchFolder.create("pirstream-bench-reindex-");
         ApiKeys keys = ApiKeys.random();
         UntrainedCheckpoints.writeTiny(data.resolve("candidate"));
         CheckpointStore.Stored candidate = new CheckpointStore(data.resolve("models")).store(data.resolve("candidate"));

@@ -1,7 +1,6 @@
 package io.pirstream.launcher;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +45,7 @@ final class SearchFreshnessBenchmark implements Callable<Integer> {
     public Integer call() throws Exception {
         int total = rate * (warmup + seconds);
         int counted = rate * warmup; // uploads before this index are warm-up
-        Path data = Files.createTempDirectory("pirstream-bench-search-");
+        Path data = ScratchFolder.create("pirstream-bench-search-");
         ApiKeys keys = ApiKeys.random();
         Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, keys, data.resolve("drop"), Optional.empty(),
                 EnumSet.allOf(Stack.Service.class));

@@ -1,7 +1,6 @@
 package io.pirstream.launcher;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -63,7 +62,7 @@ final class SearchLoadBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path data = Files.createTempDirectory("pirstream-bench-search-load-");
+        Path data = ScratchFolder.create("pirstream-bench-search-load-");
         ApiKeys keys = ApiKeys.random();
         Stack.Settings settings = new Stack.Settings(home, data, 0, 0, 0, 0, keys, data.resolve("drop"), Optional.empty(),
                 EnumSet.allOf(Stack.Service.class));
