@@ -127,29 +127,38 @@ public class ChipPublisher {
         LOG.infof("Transactional ids pirstream-ingest-%s-0..%d (pirstream.ingest.instance-id)", instanceId,
                 config.producers() - 1);
         try {
-            if (config.ensureTopics()) {
-                short replication = TopicAdmin.replicationFactor(admin, config.replicationFactor(), config.maxBlock());
-                TopicAdmin.Report report = new TopicAdmin(admin, replication, config.maxBlock()).ensure(
-                        List.of(topic, scenes));
-                report.mismatches().forEach(LOG::warn);
-            }
-            fencePreviousRun();
+            startUp();
         } catch (KafkaException e) {
-            LOG.warnf("Could not check topic %s or initialise its writers at start-up (%s); readiness stays down"
-                    + " until Kafka answers", topic.name(), e.getMessage());
+            LOG.warnf("Could not check topics %s or initialise their writers at start-up (%s); readiness stays down"
+                    + " until Kafka answers", topicNames(), e.getMessage());
         }
     }
 
-    /** Until the start-up attempt or a later one succeeded: Kafka was down when this instance started. */
+    /**
+     * Until the start-up attempt or a later one succeeded: Kafka was down when this instance started. The whole
+     * start-up is retried, topics included: another service may have created the chips topic meanwhile, but only
+     * ingest creates the scenes topic, without which every upload would fail.
+     */
     @Scheduled(every = "2s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void retryFencing() {
+    void retryStartUp() {
         if (!previousRunFenced) {
             try {
-                fencePreviousRun();
+                startUp();
+                LOG.infof("Kafka answers: topics %s checked, writers initialised", topicNames());
             } catch (RuntimeException e) { // Kafka still down, or every writer busy: next time
                 LOG.debugf("Writers not initialised yet: %s", e.getMessage());
             }
         }
+    }
+
+    private void startUp() {
+        if (config.ensureTopics()) {
+            short replication = TopicAdmin.replicationFactor(admin, config.replicationFactor(), config.maxBlock());
+            TopicAdmin.Report report = new TopicAdmin(admin, replication, config.maxBlock()).ensure(
+                    List.of(topic, scenes));
+            report.mismatches().forEach(LOG::warn);
+        }
+        fencePreviousRun();
     }
 
     /** Whether the transactions a previous run of this instance left open are known to be aborted. */
@@ -184,8 +193,9 @@ public class ChipPublisher {
         return admin;
     }
 
-    public String topicName() {
-        return topic.name();
+    /** The topics every upload writes to: the chips topic and the scenes topic. */
+    public List<String> topicNames() {
+        return List.of(topic.name(), scenes.name());
     }
 
     /** How long a write waits for Kafka (and for a free writer). */
