@@ -2,20 +2,25 @@ package io.pirstream.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.ContainerConfig;
 import io.pirstream.model.synth.SyntheticScenes;
 import io.pirstream.testkit.ContainerEngine;
 import io.pirstream.testkit.RequiresContainerEngine;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.testcontainers.DockerClientFactory;
 
 /**
  * deploy/compose.yaml on the container engine, with the images the build just made (profile images): a frame posted
@@ -76,8 +81,35 @@ class ComposeStackIT {
                 .contains(chip);
     }
 
+    /**
+     * A restarted broker container comes back at a new address. A JVM keeps a looked-up address for 30 s by default
+     * (and a failed lookup for 10 s), so each service kept knocking at the old one for up to a minute after the broker
+     * was back (the fault soak's "broker restart"); every image's JVM looks the name up again within seconds.
+     */
     @Test
     @Order(3)
+    void everyServiceLooksTheBrokerUpAgainWithinSeconds() {
+        DockerClient docker = DockerClientFactory.instance().client();
+        for (String service : List.of("ingest", "embed", "query")) {
+            ContainerConfig config = docker.inspectContainerCmd(stack.compose().containerId(service)).exec().getConfig();
+            List<String> command = new ArrayList<>();
+            Optional.ofNullable(config.getEntrypoint()).ifPresent(entrypoint -> command.addAll(List.of(entrypoint)));
+            Optional.ofNullable(config.getCmd()).ifPresent(cmd -> command.addAll(List.of(cmd)));
+            assertThat(seconds(command, "sun.net.inetaddr.ttl")).as(service + "'s JVM keeps an address (s): " + command)
+                    .isBetween(0, 10);
+            assertThat(seconds(command, "sun.net.inetaddr.negative.ttl")).as(service + "'s JVM keeps a failed lookup"
+                    + " (s): " + command).isBetween(0, 5);
+        }
+    }
+
+    /** The value of {@code -D<property>=<seconds>} in a command line, or -1 without one. */
+    private static int seconds(List<String> command, String property) {
+        return command.stream().filter(argument -> argument.startsWith("-D" + property + "="))
+                .mapToInt(argument -> Integer.parseInt(argument.substring(property.length() + 3))).findFirst().orElse(-1);
+    }
+
+    @Test
+    @Order(4)
     void noApiKeyReachesALog() {
         String logs = stack.compose().run(Duration.ofMinutes(2), "logs", "--no-color");
         assertThat(logs).as("the stack's logs").contains("Listening on");
