@@ -41,7 +41,7 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * names the setting and where it came from, never its value: an unknown setting (a typo), SASL settings without a SASL
  * protocol (Kafka would ignore them and connect unauthenticated), a SASL protocol without a JAAS configuration, a
  * JAAS login module of another mechanism. Everything else (bootstrap servers, serdes, transactions) stays with the
- * service.
+ * service, apart from the {@link #CONNECTION_SETUP} timing, which every client gets unless its service sets its own.
  */
 public final class KafkaClientSecurity {
 
@@ -67,6 +67,17 @@ public final class KafkaClientSecurity {
 
     /** No settings: plaintext. */
     public static final KafkaClientSecurity NONE = new KafkaClientSecurity(Map.of());
+
+    /**
+     * A connection attempt that is not set up within 5 s is given up and tried again, the timeout doubling up to 10 s
+     * (Kafka's defaults: 10 s, up to 30 s). A restarted broker can come back at a new address (a container, a pod);
+     * an attempt at the old one hangs until this timeout, and with Kafka's the stream threads reconnected about 20 s
+     * after the broker was back (RELIABILITY.md, "broker restart"). On a network where a broker answers at all, it
+     * answers a connection within milliseconds.
+     */
+    public static final Map<String, Object> CONNECTION_SETUP = Map.of(
+            CommonClientConfigs.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, 5_000L,
+            CommonClientConfigs.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, 10_000L);
 
     private final Map<String, String> settings;
 
@@ -156,15 +167,20 @@ public final class KafkaClientSecurity {
         return !settings.isEmpty();
     }
 
-    /** A copy of a client configuration with these settings added (they never collide with a service's own). */
+    /**
+     * A copy of a client configuration with these settings added (they never collide with a service's own), and the
+     * {@link #CONNECTION_SETUP} timing where the configuration has none.
+     */
     public Map<String, Object> apply(Map<String, ?> clientConfig) {
-        Map<String, Object> config = new HashMap<>(clientConfig);
+        Map<String, Object> config = new HashMap<>(CONNECTION_SETUP);
+        config.putAll(clientConfig);
         config.putAll(settings);
         return config;
     }
 
-    /** Adds these settings to a Streams (or any) configuration and returns it. */
+    /** As {@link #apply}, adding to a Streams (or any) configuration in place; returns it. */
     public Properties applyTo(Properties clientConfig) {
+        CONNECTION_SETUP.forEach(clientConfig::putIfAbsent);
         clientConfig.putAll(settings);
         return clientConfig;
     }

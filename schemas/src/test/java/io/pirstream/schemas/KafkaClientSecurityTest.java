@@ -5,7 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,8 +24,42 @@ class KafkaClientSecurityTest {
         KafkaClientSecurity security = KafkaClientSecurity.load(null, Map.of("pirstream.kafka.bootstrap-servers", "b:9092"),
                 Map.of("PIRSTREAM_KAFKA_BOOTSTRAP_SERVERS", "b:9092", "HOME", "/root"));
         assertThat(security.isEnabled()).as("no security settings").isFalse();
-        assertThat(security.apply(Map.of("bootstrap.servers", "b:9092"))).as("client config unchanged")
-                .isEqualTo(Map.of("bootstrap.servers", "b:9092"));
+        Map<String, Object> expected = new HashMap<>(KafkaClientSecurity.CONNECTION_SETUP);
+        expected.put("bootstrap.servers", "b:9092");
+        assertThat(security.apply(Map.of("bootstrap.servers", "b:9092"))).as("client config with the connection timing")
+                .isEqualTo(expected);
+    }
+
+    /**
+     * A restarted broker can come back at a new address, and an attempt at the old one hangs until the connection
+     * setup timeout: every client gives one up within seconds (Kafka's own default, 10 s doubling to 30 s, kept the
+     * stream threads away for 20 s after the broker was back), unless its service chose its own.
+     */
+    @Test
+    void everyClientGivesUpAConnectionAttemptWithinSecondsUnlessItsServiceSaysOtherwise() {
+        KafkaClientSecurity plaintext = KafkaClientSecurity.of(Map.of());
+        for (Map<String, Object> config : List.of(plaintext.apply(Map.of()),
+                Map.<String, Object>copyOf((Map) plaintext.applyTo(new Properties())))) {
+            ConsumerConfig consumer = new ConsumerConfig(withDeserializers(config));
+            assertThat(consumer.getLong(CommonClientConfigs.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG))
+                    .as("first connection attempt given up after (ms)").isLessThanOrEqualTo(5_000L);
+            assertThat(consumer.getLong(CommonClientConfigs.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG))
+                    .as("longest attempt (ms)").isLessThanOrEqualTo(10_000L);
+        }
+        Properties own = new Properties();
+        own.put(CommonClientConfigs.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, 20_000L);
+        assertThat(plaintext.applyTo(own)).as("a service's own timing wins")
+                .containsEntry(CommonClientConfigs.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, 20_000L);
+        assertThat(plaintext.apply(Map.of(CommonClientConfigs.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, 20_000L)))
+                .containsEntry(CommonClientConfigs.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, 20_000L);
+    }
+
+    private static Map<String, Object> withDeserializers(Map<String, Object> config) {
+        Map<String, Object> full = new HashMap<>(config);
+        full.put("bootstrap.servers", "b:9092");
+        full.put("key.deserializer", StringDeserializer.class);
+        full.put("value.deserializer", StringDeserializer.class);
+        return full;
     }
 
     @Test
