@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A trained PIR model ready to embed images and texts into one space, where cosine similarity
@@ -31,9 +32,10 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>Thread safety: all methods may be called from any thread; embedding calls are serialised by
- * an internal lock (one native forward pass at a time, which already uses every core). For parallel
- * inference on several devices, load one instance per device.
+ * <p>Thread safety: all methods may be called from any thread. Image batches run one at a time (a batch already
+ * uses every kernel thread); text calls may run side by side, with each other but not with an image batch (a text is
+ * small work, and a query service with two cores encodes two batches of texts at once). For parallel inference on
+ * several devices, load one instance per device.
  */
 public final class PirModel implements AutoCloseable {
 
@@ -48,8 +50,9 @@ public final class PirModel implements AutoCloseable {
     private final TextFeaturizer text;
     private final Checkpoint.Manifest manifest;
     private final boolean ownsResources;
-    private final Object lock = new Object();
-    private boolean closed;
+    /** Text calls share it; image batches, weights and close hold it alone. */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private volatile boolean closed;
 
     private PirModel(NDManager manager, PirNetwork network, TextFeaturizer text, Checkpoint.Manifest manifest, boolean ownsResources) {
         this.manager = manager;
@@ -180,7 +183,8 @@ public final class PirModel implements AutoCloseable {
     /** Embeds images already resized to {@link ModelConfig#imageSize()} and packed as RGB bytes. */
     public List<ImageEmbedding> embedPixels(List<byte[]> rgb) {
         List<ImageEmbedding> out = new ArrayList<>(rgb.size());
-        synchronized (lock) {
+        lock.writeLock().lock();
+        try {
             ensureOpen();
             for (int i = 0; i < rgb.size(); i += IMAGE_BATCH) {
                 try (NDManager scope = manager.newSubManager()) {
@@ -193,6 +197,8 @@ public final class PirModel implements AutoCloseable {
                     }
                 }
             }
+        } finally {
+            lock.writeLock().unlock();
         }
         return out;
     }
@@ -200,9 +206,12 @@ public final class PirModel implements AutoCloseable {
     /** Embeds texts (free text; unseen words are fine). Returns one unit vector per text. */
     public float[][] embedTexts(List<String> texts) {
         Objects.requireNonNull(texts, "texts must not be null");
-        synchronized (lock) {
+        lock.readLock().lock();
+        try {
             ensureOpen();
             return embedTexts(network, text, manager, texts);
+        } finally {
+            lock.readLock().unlock();
         }
     }
 
@@ -265,9 +274,12 @@ public final class PirModel implements AutoCloseable {
 
     /** The network's parameters as a checkpoint stores them (for round-trip checks). */
     byte[] serializedWeights() {
-        synchronized (lock) {
+        lock.writeLock().lock();
+        try {
             ensureOpen();
             return Checkpoint.weights(network);
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 
@@ -282,7 +294,8 @@ public final class PirModel implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (lock) {
+        lock.writeLock().lock();
+        try {
             if (closed) {
                 return;
             }
@@ -291,6 +304,8 @@ public final class PirModel implements AutoCloseable {
                 text.close();
                 manager.close();
             }
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 }

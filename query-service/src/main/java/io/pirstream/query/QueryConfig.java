@@ -79,6 +79,13 @@ public interface QueryConfig {
     @WithDefault("1")
     int modelThreads();
 
+    /**
+     * Threads that encode batches of search texts side by side, each with {@link #modelThreads()} kernel threads:
+     * while one batch is in the model the next one starts on another core instead of waiting.
+     */
+    @WithDefault("2")
+    int encoderWorkers();
+
     /** Most search texts encoded in one model call. */
     @WithDefault("32")
     int maxEncodingBatch();

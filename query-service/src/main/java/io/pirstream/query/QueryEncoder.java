@@ -26,10 +26,11 @@ import java.util.function.Supplier;
  * Turns search texts into query vectors with a model; encoding is the CPU-heavy part of a search.
  *
  * <ul>
- *   <li>Texts of searches that arrive while the model is busy are encoded together, in one model call, by one worker
- *       thread: on CPU one batch of n texts costs far less than n calls one after another, and searches never
- *       compete with each other for the cores (the model's kernels already use them all). With one search at a time
- *       nothing waits for a batch to fill: the worker takes whatever is queued when it is free.</li>
+ *   <li>Texts of searches that arrive while the workers are busy are encoded together, in one model call: on CPU one
+ *       batch of n texts costs far less than n calls one after another. A few worker threads
+ *       ({@code pirstream.query.encoder-workers}) each take their share of what is queued when they are free, so with
+ *       one search at a time nothing waits for a batch to fill, and under load a batch starts on a second core while
+ *       another is in the model.</li>
  *   <li>Vectors of recent texts are kept per model version ({@code pirstream.query.text-cache-size}): monitors and
  *       dashboards repeat their texts, and a repeated text costs no model call.</li>
  *   <li>At most {@code max-concurrent-encodings} searches wait for or are in the model at once; another waits up to
@@ -52,18 +53,20 @@ public class QueryEncoder {
     private final Counter hits;
     private final Counter misses;
     private final DistributionSummary batches;
-    private final Thread worker;
+    private final int workerCount;
+    private final List<Thread> workers = new ArrayList<>();
 
     @Inject
     public QueryEncoder(QueryConfig config, MeterRegistry metrics) {
-        this(config.maxConcurrentEncodings(), config.maxEncodingBatch(), config.textCacheSize(), config.busyWait(),
-                metrics);
+        this(config.maxConcurrentEncodings(), config.encoderWorkers(), config.maxEncodingBatch(),
+                config.textCacheSize(), config.busyWait(), metrics);
     }
 
-    QueryEncoder(int capacity, int maxBatch, int cacheSize, Duration wait, MeterRegistry metrics) {
-        if (capacity < 1 || maxBatch < 1 || cacheSize < 0) {
-            throw new IllegalArgumentException("pirstream.query.max-concurrent-encodings and max-encoding-batch must be"
-                    + " at least 1 and text-cache-size at least 0; got " + capacity + ", " + maxBatch + ", " + cacheSize);
+    QueryEncoder(int capacity, int workerCount, int maxBatch, int cacheSize, Duration wait, MeterRegistry metrics) {
+        if (capacity < 1 || workerCount < 1 || maxBatch < 1 || cacheSize < 0) {
+            throw new IllegalArgumentException("pirstream.query.max-concurrent-encodings, encoder-workers and"
+                    + " max-encoding-batch must be at least 1 and text-cache-size at least 0; got " + capacity + ", "
+                    + workerCount + ", " + maxBatch + ", " + cacheSize);
         }
         this.admitted = new Semaphore(capacity, true);
         this.capacity = capacity;
@@ -81,9 +84,13 @@ public class QueryEncoder {
                 .description("Search texts encoded by the model").register(metrics);
         this.batches = DistributionSummary.builder("pirstream.query.encoding.batch")
                 .description("Texts per model call of the query encoder").publishPercentiles(0.5, 0.99).register(metrics);
-        this.worker = new Thread(this::work, "pirstream-query-encoder");
-        worker.setDaemon(true);
-        worker.start();
+        this.workerCount = workerCount;
+        for (int i = 0; i < workerCount; i++) {
+            Thread worker = new Thread(this::work, "pirstream-query-encoder-" + i);
+            worker.setDaemon(true);
+            worker.start();
+            workers.add(worker);
+        }
     }
 
     /**
@@ -144,7 +151,10 @@ public class QueryEncoder {
             } catch (InterruptedException e) {
                 break;
             }
-            queue.drainTo(taken, maxBatch - 1);
+            // a fair share of what is waiting, so that another worker free now or soon starts on the rest instead of
+            // every text waiting for one big batch
+            int share = (taken.size() + queue.size() + workerCount - 1) / workerCount;
+            queue.drainTo(taken, Math.min(maxBatch, share) - 1);
             // during a model flip two versions may be queued: one call per model
             Map<PirModel, List<Pending>> byModel = new LinkedHashMap<>();
             taken.forEach(pending -> byModel.computeIfAbsent(pending.model(), m -> new ArrayList<>()).add(pending));
@@ -171,6 +181,6 @@ public class QueryEncoder {
 
     @PreDestroy
     void stop() {
-        worker.interrupt();
+        workers.forEach(Thread::interrupt);
     }
 }

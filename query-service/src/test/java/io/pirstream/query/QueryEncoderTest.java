@@ -39,10 +39,14 @@ class QueryEncoderTest {
         model.close();
     }
 
+    /**
+     * Two workers encode side by side (the model's text calls run concurrently): no vector may go to another text,
+     * and a burst is split between them rather than left to one big batch.
+     */
     @Test
     void concurrentSearchesShareModelCallsAndEachGetsItsOwnTextsVector() throws Exception {
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-        QueryEncoder encoder = new QueryEncoder(64, 32, 0, Duration.ofSeconds(30), metrics);
+        QueryEncoder encoder = new QueryEncoder(64, 2, 32, 0, Duration.ofSeconds(30), metrics);
         int searches = 32;
         List<String> texts = new ArrayList<>();
         for (int i = 0; i < searches; i++) {
@@ -71,12 +75,14 @@ class QueryEncoderTest {
         DistributionSummary batches = metrics.get("pirstream.query.encoding.batch").summary();
         assertThat(batches.totalAmount()).as("texts encoded").isEqualTo(searches);
         assertThat(batches.count()).as("model calls for %d simultaneous searches", searches).isLessThan(searches);
+        assertThat(batches.max()).as("largest batch: each of the 2 workers takes its share of what waits, never all")
+                .isLessThanOrEqualTo(searches / 2.0);
     }
 
     @Test
     void aRepeatedTextIsNotEncodedAgainUnderTheSameModelVersion() {
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-        QueryEncoder encoder = new QueryEncoder(4, 8, 16, Duration.ofSeconds(30), metrics);
+        QueryEncoder encoder = new QueryEncoder(4, 2, 8, 16, Duration.ofSeconds(30), metrics);
         try {
             float[] first = encoder.encode(model, "a river through green fields");
             first[0] = 42; // a caller changing its copy changes nothing for the next
@@ -92,7 +98,7 @@ class QueryEncoderTest {
 
     @Test
     void aFullEncoderAnswersBusyAfterItsWaitAndAcceptsAgainOnceFree() throws Exception {
-        QueryEncoder encoder = new QueryEncoder(1, 8, 0, Duration.ofMillis(100), new SimpleMeterRegistry());
+        QueryEncoder encoder = new QueryEncoder(1, 2, 8, 0, Duration.ofMillis(100), new SimpleMeterRegistry());
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Thread holder = new Thread(() -> encoder.admitted(() -> {
@@ -123,7 +129,7 @@ class QueryEncoderTest {
         UntrainedCheckpoints.writeTiny(dir);
         PirModel closed = PirModel.load(dir);
         closed.close(); // what a search meets when its version was retired under it
-        QueryEncoder encoder = new QueryEncoder(4, 8, 0, Duration.ofSeconds(30), new SimpleMeterRegistry());
+        QueryEncoder encoder = new QueryEncoder(4, 2, 8, 0, Duration.ofSeconds(30), new SimpleMeterRegistry());
         try {
             assertThatThrownBy(() -> encoder.encode(closed, "a lake")).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("closed");
