@@ -52,7 +52,7 @@ public final class PirModel implements AutoCloseable {
     private final boolean ownsResources;
     /** Text calls share it; image batches, weights and close hold it alone. */
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private volatile boolean closed;
+    private boolean closed;
 
     private PirModel(NDManager manager, PirNetwork network, TextFeaturizer text, Checkpoint.Manifest manifest, boolean ownsResources) {
         this.manager = manager;

@@ -53,8 +53,7 @@ public class QueryEncoder {
     private final Counter hits;
     private final Counter misses;
     private final DistributionSummary batches;
-    private final int workerCount;
-    private final List<Thread> workers = new ArrayList<>();
+    private final List<Thread> workers;
 
     @Inject
     public QueryEncoder(QueryConfig config, MeterRegistry metrics) {
@@ -84,13 +83,14 @@ public class QueryEncoder {
                 .description("Search texts encoded by the model").register(metrics);
         this.batches = DistributionSummary.builder("pirstream.query.encoding.batch")
                 .description("Texts per model call of the query encoder").publishPercentiles(0.5, 0.99).register(metrics);
-        this.workerCount = workerCount;
+        List<Thread> threads = new ArrayList<>(workerCount);
         for (int i = 0; i < workerCount; i++) {
             Thread worker = new Thread(this::work, "pirstream-query-encoder-" + i);
             worker.setDaemon(true);
-            worker.start();
-            workers.add(worker);
+            threads.add(worker);
         }
+        this.workers = List.copyOf(threads); // complete before any worker reads its size
+        workers.forEach(Thread::start);
     }
 
     /**
@@ -153,7 +153,7 @@ public class QueryEncoder {
             }
             // a fair share of what is waiting, so that another worker free now or soon starts on the rest instead of
             // every text waiting for one big batch
-            int share = (taken.size() + queue.size() + workerCount - 1) / workerCount;
+            int share = (taken.size() + queue.size() + workers.size() - 1) / workers.size();
             queue.drainTo(taken, Math.min(maxBatch, share) - 1);
             // during a model flip two versions may be queued: one call per model
             Map<PirModel, List<Pending>> byModel = new LinkedHashMap<>();
